@@ -1,0 +1,166 @@
+"""The scenario format: pydantic models of the YAML a user writes.
+
+Geodetic positions are WGS-84 degrees; every altitude is height above the
+surface (sea or ground) in metres. Units are in the field names. Unknown keys
+are errors, so that a typo is never silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
+
+Lat = Annotated[float, Field(ge=-90, le=90, description="latitude, WGS-84 degrees")]
+Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS-84 degrees")]
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Point(_Model):
+    """A geodetic position; ``alt_m`` is height above the surface."""
+
+    lat_deg: Lat
+    lon_deg: Lon
+    alt_m: float = Field(default=0.0, ge=-500, le=100_000)
+
+
+class Waypoint(_Model):
+    """A route point; ``alt_m`` is the height to fly there (omit it to follow the profile)."""
+
+    lat_deg: Lat
+    lon_deg: Lon
+    alt_m: float | None = Field(default=None, ge=0, le=100_000)
+
+
+class Area(Point):
+    """A point with a radius: entities start uniformly inside the disc."""
+
+    radius_m: NonNegativeFloat = Field(default=0.0, le=200_000)
+
+
+class Asset(Point):
+    """A defended site; a leaker that reaches it within ``radius_m`` damages it."""
+
+    name: Name
+    value: PositiveFloat = Field(description="relative value used in threat ranking and damage")
+    radius_m: PositiveFloat = Field(default=1000.0, le=50_000)
+
+
+class Fdc(Point):
+    """Fire Distribution Center of one fire unit."""
+
+    type: str = "nasams_fdc"
+
+
+class Radar(Point):
+    """A surveillance radar; ``alt_m`` is the ground height, the mast comes from the catalog."""
+
+    name: Name
+    type: str = "sentinel"
+
+
+class Launcher(Point):
+    """A canister launcher and what it carries (interceptor type -> rounds)."""
+
+    name: Name
+    type: str = "canister_6"
+    loadout: dict[str, Annotated[int, Field(ge=0, le=100)]] = Field(min_length=1)
+    reloads: int = Field(default=0, ge=0, le=100, description="full reloads held in reserve")
+
+
+class Battery(_Model):
+    """A NASAMS-style fire unit: one FDC, its radars and its remote launchers."""
+
+    name: Name
+    fdc: Fdc
+    radars: list[Radar] = Field(default_factory=list, max_length=16)
+    launchers: list[Launcher] = Field(min_length=1, max_length=64)
+
+
+class AltitudeProfile(_Model):
+    """Cruise height, and an optional terminal height inside a range of the target."""
+
+    cruise_m: float | None = Field(
+        default=None, ge=0, le=100_000, description="default: the catalog altitude of the type"
+    )
+    terminal_m: float | None = Field(default=None, ge=0, le=100_000)
+    terminal_range_m: NonNegativeFloat = Field(default=0.0, le=500_000)
+
+
+class Raid(_Model):
+    """Threats of one type launched as a salvo or a stream."""
+
+    name: Name
+    type: str
+    count: int = Field(ge=1, le=10_000)
+    launch: Area
+    target: Name | None = Field(default=None, description="asset name; the route ends there")
+    waypoints: list[Waypoint] = Field(default_factory=list, max_length=64)
+    start_s: NonNegativeFloat = 0.0
+    interval_s: NonNegativeFloat = 0.0
+    altitude: AltitudeProfile = Field(default_factory=AltitudeProfile)
+    speed_mps: PositiveFloat | None = None
+    aim_radius_m: NonNegativeFloat = Field(
+        default=300.0, le=50_000, description="spread of aim points around the target"
+    )
+
+
+class Traffic(_Model):
+    """Civil or friendly air traffic flying a route; it must never be engaged."""
+
+    name: Name
+    type: str = "airliner"
+    allegiance: Literal["civil", "friend"] = "civil"
+    count: int = Field(default=1, ge=1, le=1_000)
+    waypoints: list[Waypoint] = Field(min_length=2, max_length=64)
+    start_s: NonNegativeFloat = 0.0
+    interval_s: NonNegativeFloat = 0.0
+    speed_mps: PositiveFloat | None = None
+
+
+class WeaponsStatusChange(_Model):
+    time_s: NonNegativeFloat
+    status: Literal["free", "tight", "hold"]
+
+
+class Doctrine(_Model):
+    """Rules of engagement and shot doctrine, applied by every FDC."""
+
+    weapons_status: Literal["free", "tight", "hold"] = "free"
+    status_changes: list[WeaponsStatusChange] = Field(default_factory=list, max_length=100)
+    shots_per_target: dict[
+        Literal["drone", "cruise_missile", "aircraft", "ballistic"],
+        Annotated[int, Field(ge=0, le=4)],
+    ] = Field(
+        default_factory=lambda: {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2}
+    )
+    engagement_priority: Literal["time_to_asset", "value", "category"] = "time_to_asset"
+    category_order: list[Literal["drone", "cruise_missile", "aircraft", "ballistic"]] = Field(
+        default_factory=lambda: ["cruise_missile", "aircraft", "drone", "ballistic"]
+    )
+    reengage: bool = Field(
+        default=True, description="shoot-look-shoot: engage again after a kill assessment"
+    )
+
+
+class Scenario(_Model):
+    """A whole scenario. See `samsim schema` for the JSON Schema."""
+
+    name: Name
+    description: str = Field(default="", max_length=4000)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+    duration_s: PositiveFloat = Field(le=86_400)
+    step_s: float = Field(default=0.1, gt=0, le=1.0, description="engine step")
+    origin: Point | None = Field(default=None, description="ENU origin; default: assets' centre")
+    assets: list[Asset] = Field(min_length=1, max_length=200)
+    batteries: list[Battery] = Field(default_factory=list, max_length=32)
+    raids: list[Raid] = Field(default_factory=list, max_length=200)
+    traffic: list[Traffic] = Field(default_factory=list, max_length=200)
+    doctrine: Doctrine = Field(default_factory=Doctrine)
+    catalog: dict[str, Any] = Field(
+        default_factory=dict, description="overrides of catalog values, same layout"
+    )

@@ -1,0 +1,102 @@
+"""The track picture of one tracker: struct-of-arrays with free rows reused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numpy.typing import NDArray
+
+FREE, TENTATIVE, CONFIRMED = 0, 1, 2
+
+
+@dataclass(slots=True)
+class TrackTable:
+    """Tracks of one tracker. Row i is free when ``status[i] == FREE``.
+
+    States are kept at the time of their last update (``time_s``) and
+    predicted on demand, so a track costs nothing between looks.
+    """
+
+    x: NDArray[np.float64]  # (m, 6) e, n, u, ve, vn, vu [m, m/s]
+    P: NDArray[np.float64]  # (m, 6, 6)
+    time_s: NDArray[np.float64]  # (m,) time of x and P
+    status: NDArray[np.int8]  # (m,) FREE, TENTATIVE, CONFIRMED
+    track_id: NDArray[np.int64]  # (m,) stable number, unique within the run
+    hits: NDArray[np.int16]  # (m,) looks with an update
+    misses: NDArray[np.int16]  # (m,) consecutive looks without one
+    born_s: NDArray[np.float64]  # (m,) first detection
+    confirmed_s: NDArray[np.float64]  # (m,) confirmation time, NaN before
+    interrogations: NDArray[np.int16]  # (m,) IFF interrogations of this track
+    civil_replies: NDArray[np.int16]  # (m,)
+    friend_replies: NDArray[np.int16]  # (m,)
+    truth_idx: NDArray[np.int64]  # (m,) object of the last associated detection, -1 clutter
+    ident: NDArray[np.int8]  # (m,) identification held by the FDC (0 = pending)
+    next_id: int = 1
+
+    @classmethod
+    def empty(cls, capacity: int = 64) -> TrackTable:
+        c = capacity
+        return cls(
+            x=np.zeros((c, 6)),
+            P=np.zeros((c, 6, 6)),
+            time_s=np.zeros(c),
+            status=np.zeros(c, np.int8),
+            track_id=np.zeros(c, np.int64),
+            hits=np.zeros(c, np.int16),
+            misses=np.zeros(c, np.int16),
+            born_s=np.zeros(c),
+            confirmed_s=np.full(c, np.nan),
+            interrogations=np.zeros(c, np.int16),
+            civil_replies=np.zeros(c, np.int16),
+            friend_replies=np.zeros(c, np.int16),
+            truth_idx=np.full(c, -1, np.int64),
+            ident=np.zeros(c, np.int8),
+        )
+
+    @property
+    def capacity(self) -> int:
+        return len(self.status)
+
+    def live(self) -> NDArray[np.intp]:
+        return np.flatnonzero(self.status != FREE)
+
+    def confirmed(self) -> NDArray[np.intp]:
+        return np.flatnonzero(self.status == CONFIRMED)
+
+    def row_of(self, track_id: int) -> int:
+        """Row holding a live track number, or -1."""
+        rows = np.flatnonzero((self.track_id == track_id) & (self.status != FREE))
+        return int(rows[0]) if rows.size else -1
+
+    def allocate(self, k: int) -> NDArray[np.intp]:
+        """k free rows (growing the table if needed) with fresh track numbers."""
+        free = np.flatnonzero(self.status == FREE)
+        if free.size < k:
+            self._grow(max(2 * self.capacity, self.capacity + k - free.size))
+            free = np.flatnonzero(self.status == FREE)
+        rows = free[:k]
+        self.track_id[rows] = np.arange(self.next_id, self.next_id + k)
+        self.next_id += k
+        self.hits[rows] = 0
+        self.misses[rows] = 0
+        self.confirmed_s[rows] = np.nan
+        self.interrogations[rows] = 0
+        self.civil_replies[rows] = 0
+        self.friend_replies[rows] = 0
+        self.truth_idx[rows] = -1
+        self.ident[rows] = 0
+        return rows
+
+    def _grow(self, capacity: int) -> None:
+        extra = capacity - self.capacity
+        blank = TrackTable.empty(extra)
+        for f in fields(self):
+            if f.name == "next_id":
+                continue
+            setattr(self, f.name, np.concatenate([getattr(self, f.name), getattr(blank, f.name)]))
+
+    def position_at(self, rows: NDArray[np.intp], time_s: float) -> NDArray:
+        """Constant-velocity extrapolation of track positions (k, 3) to a time."""
+        dt = time_s - self.time_s[rows]
+        return self.x[rows, :3] + self.x[rows, 3:] * dt[:, None]

@@ -1,0 +1,328 @@
+"""Build the World of one replication from a validated scenario and its catalog."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from samsim.catalog import Catalog
+from samsim.fire_control import Fdc, Launchers, PlanningTable
+from samsim.geo import LocalFrame
+from samsim.interceptors import Interceptors, InterceptorTable
+from samsim.scenario.models import Scenario
+from samsim.sensors import Radars, build_radars
+from samsim.threats.state import CATEGORY_CODE, CIVIL, FRIEND, HOSTILE, PENDING, AirObjects
+from samsim.tracking import TrackTable
+from samsim.world.events import EventLog
+from samsim.world.rng import spawn_streams
+
+
+@dataclass(slots=True)
+class Assets:
+    """Defended assets."""
+
+    name: list[str]
+    pos_enu_m: NDArray[np.float64]
+    radius_m: NDArray[np.float64]
+    value: NDArray[np.float64]
+    damage: NDArray[np.float64]  # value destroyed so far
+
+
+@dataclass(slots=True)
+class World:
+    """Everything one replication touches; shares nothing with other replications."""
+
+    scenario: Scenario
+    catalog: Catalog
+    frame: LocalFrame
+    replication: int
+    seed: int
+    rng: dict[str, np.random.Generator]
+    threat_type_names: list[str]
+    air: AirObjects
+    assets: Assets
+    radars: Radars
+    launchers: Launchers
+    icpt: Interceptors
+    icpt_table: InterceptorTable
+    planning: PlanningTable
+    fdcs: list[Fdc]
+    events: EventLog
+    weapons_status: str
+    engaged_truth: list[int] = field(default_factory=list)  # truth rows engaged (analysis)
+    status_changes_applied: int = 0
+
+
+def scenario_origin(sc: Scenario) -> tuple[float, float]:
+    """ENU origin: the scenario's, or the mean position of the defended assets."""
+    if sc.origin is not None:
+        return sc.origin.lat_deg, sc.origin.lon_deg
+    return (
+        float(np.mean([a.lat_deg for a in sc.assets])),
+        float(np.mean([a.lon_deg for a in sc.assets])),
+    )
+
+
+def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | None = None) -> World:
+    """Arrays, RNG streams and empty logs for one replication."""
+    seed = sc.seed if seed is None else int(seed)
+    rng = spawn_streams(seed, replication)
+    frame = LocalFrame.at(*scenario_origin(sc))
+    assets = Assets(
+        name=[a.name for a in sc.assets],
+        pos_enu_m=frame.to_enu(
+            [a.lat_deg for a in sc.assets],
+            [a.lon_deg for a in sc.assets],
+            [a.alt_m for a in sc.assets],
+        ).reshape(-1, 3),
+        radius_m=np.array([a.radius_m for a in sc.assets]),
+        value=np.array([a.value for a in sc.assets]),
+        damage=np.zeros(len(sc.assets)),
+    )
+    type_names = list(cat.threats)
+    air = _build_air(sc, cat, frame, type_names, assets, rng["raids"])
+    radar_names, radar_types, radar_pos, radar_alt, radar_batt = [], [], [], [], []
+    for b_idx, b in enumerate(sc.batteries):
+        for r in b.radars:
+            radar_names.append(f"{b.name}/{r.name}")
+            radar_types.append(cat.radars[r.type])
+            radar_pos.append((r.lat_deg, r.lon_deg))
+            radar_alt.append(r.alt_m)
+            radar_batt.append(b_idx)
+    ground = (
+        frame.to_enu([p[0] for p in radar_pos], [p[1] for p in radar_pos], 0.0)
+        if radar_pos
+        else np.zeros((0, 3))
+    )
+    radars = build_radars(
+        radar_names,
+        radar_types,
+        ground.reshape(-1, 3),
+        np.array(radar_alt),
+        radar_batt,
+        frame,
+        rng["radar"],
+    )
+    icpt_table = InterceptorTable.from_catalog(cat.interceptors)
+    launchers = _build_launchers(sc, cat, frame, icpt_table.names)
+    capacity = int((launchers.loadout.sum(axis=1) * (1 + launchers.reloads_left)).sum())
+    fdcs = []
+    for b_idx, b in enumerate(sc.batteries):
+        fdcs.append(
+            Fdc(
+                name=b.name,
+                params=cat.fdcs[b.fdc.type],
+                radar_idx=np.flatnonzero(radars.battery_idx == b_idx),
+                launcher_idx=np.flatnonzero(launchers.battery_idx == b_idx),
+                tracks=TrackTable.empty(64),
+            )
+        )
+    return World(
+        scenario=sc,
+        catalog=cat,
+        frame=frame,
+        replication=replication,
+        seed=seed,
+        rng=rng,
+        threat_type_names=type_names,
+        air=air,
+        assets=assets,
+        radars=radars,
+        launchers=launchers,
+        icpt=Interceptors.empty(max(capacity, 1)),
+        icpt_table=icpt_table,
+        planning=PlanningTable.from_catalog(cat.interceptors),
+        fdcs=fdcs,
+        events=EventLog(replication),
+        weapons_status=sc.doctrine.weapons_status,
+    )
+
+
+def _disc_offsets(n: int, radius_m: float, rng: np.random.Generator) -> NDArray:
+    """(n, 2) uniform points in a disc (east, north) [m]; draws 2n numbers always."""
+    u = rng.random((n, 2))
+    r = radius_m * np.sqrt(u[:, 0])
+    a = 2.0 * math.pi * u[:, 1]
+    return np.stack([r * np.sin(a), r * np.cos(a)], axis=1)
+
+
+def _surface_offset(frame: LocalFrame, centre_enu_m: NDArray, offsets_en_m: NDArray) -> NDArray:
+    """Surface points displaced from a centre along its local east and north."""
+    axes = frame.local_axes(centre_enu_m)
+    pts = centre_enu_m + offsets_en_m[:, :1] * axes[0] + offsets_en_m[:, 1:2] * axes[1]
+    return frame.lift(pts, np.zeros(len(pts)))
+
+
+def _build_air(
+    sc: Scenario,
+    cat: Catalog,
+    frame: LocalFrame,
+    type_names: list[str],
+    assets: Assets,
+    rng: np.random.Generator,
+) -> AirObjects:
+    routes: list[NDArray] = []
+    route_alts: list[NDArray] = []
+    rows: list[dict] = []
+    asset_index = {a.name: i for i, a in enumerate(sc.assets)}
+    for g, raid in enumerate(sc.raids):
+        t = cat.threats[raid.type]
+        launch_c = frame.to_enu(raid.launch.lat_deg, raid.launch.lon_deg, 0.0)
+        starts = _surface_offset(
+            frame, launch_c, _disc_offsets(raid.count, raid.launch.radius_m, rng)
+        )
+        mids = [frame.to_enu(w.lat_deg, w.lon_deg, 0.0) for w in raid.waypoints]
+        mid_alts = [np.nan if w.alt_m is None else w.alt_m for w in raid.waypoints]
+        target = asset_index.get(raid.target, -1) if raid.target else -1
+        aims = (
+            _surface_offset(
+                frame,
+                frame.lift(assets.pos_enu_m[target], 0.0),
+                _disc_offsets(raid.count, raid.aim_radius_m, rng),
+            )
+            if target >= 0
+            else None
+        )
+        cruise = t.altitude_m if raid.altitude.cruise_m is None else raid.altitude.cruise_m
+        terminal = cruise if raid.altitude.terminal_m is None else raid.altitude.terminal_m
+        launch_alt = raid.launch.alt_m if raid.launch.alt_m > 0 else cruise
+        ballistic = t.category == "ballistic"
+        for k in range(raid.count):
+            pts = [starts[k], *mids] + ([aims[k]] if aims is not None else [])
+            alts = [np.nan, *mid_alts] + ([np.nan] if aims is not None else [])
+            routes.append(np.array(pts))
+            route_alts.append(np.array(alts, dtype=float))
+            ground_m = float(frame.ground_distance_m(pts[0], pts[-1]))
+            speed = raid.speed_mps or t.speed_mps
+            rows.append(
+                dict(
+                    name=f"{raid.name}#{k}",
+                    type_idx=type_names.index(raid.type),
+                    category=CATEGORY_CODE[t.category],
+                    allegiance=HOSTILE,
+                    group=g,
+                    speed=speed,
+                    climb=t.max_climb_mps,
+                    turn=t.max_turn_g * 9.80665,
+                    rcs=t.rcs_m2,
+                    swerling=t.swerling,
+                    launch_time=raid.start_s + k * raid.interval_s,
+                    start_alt=0.0 if ballistic else launch_alt,
+                    cruise=cruise,
+                    terminal=terminal,
+                    terminal_range=raid.altitude.terminal_range_m,
+                    target=target,
+                    ballistic=ballistic,
+                    flight_time=ground_m / speed if ballistic else np.nan,
+                    apogee=cruise if ballistic else np.nan,
+                )
+            )
+    for g, tr in enumerate(sc.traffic, start=len(sc.raids)):
+        t = cat.threats[tr.type]
+        pts = [frame.to_enu(w.lat_deg, w.lon_deg, 0.0) for w in tr.waypoints]
+        alts = [t.altitude_m if w.alt_m is None else w.alt_m for w in tr.waypoints]
+        for k in range(tr.count):
+            routes.append(np.array(pts))
+            route_alts.append(np.array(alts, dtype=float))
+            rows.append(
+                dict(
+                    name=f"{tr.name}#{k}",
+                    type_idx=type_names.index(tr.type),
+                    category=CATEGORY_CODE[t.category],
+                    allegiance=CIVIL if tr.allegiance == "civil" else FRIEND,
+                    group=g,
+                    speed=tr.speed_mps or t.speed_mps,
+                    climb=t.max_climb_mps,
+                    turn=t.max_turn_g * 9.80665,
+                    rcs=t.rcs_m2,
+                    swerling=t.swerling,
+                    launch_time=tr.start_s + k * tr.interval_s,
+                    start_alt=alts[0],
+                    cruise=t.altitude_m,
+                    terminal=t.altitude_m,
+                    terminal_range=0.0,
+                    target=-1,
+                    ballistic=False,
+                    flight_time=np.nan,
+                    apogee=np.nan,
+                )
+            )
+    n = len(rows)
+    w = max((len(r) for r in routes), default=1)
+    route = np.zeros((n, w, 3))
+    route_alt = np.full((n, w), np.nan)
+    for i, (r, a) in enumerate(zip(routes, route_alts, strict=True)):
+        route[i, : len(r)] = r
+        route[i, len(r) :] = r[-1]
+        route_alt[i, : len(a)] = a
+
+    def col(key: str, dtype=float) -> NDArray:
+        return np.array([r[key] for r in rows], dtype=dtype)
+
+    start = route[:, 0] if n else np.zeros((0, 3))
+    pos = frame.lift(start, col("start_alt")) if n else np.zeros((0, 3))
+    return AirObjects(
+        name=[r["name"] for r in rows],
+        type_idx=col("type_idx", np.int16),
+        category=col("category", np.int8),
+        allegiance=col("allegiance", np.int8),
+        group_idx=col("group", np.int16),
+        pos_enu_m=pos,
+        vel_enu_mps=np.zeros((n, 3)),
+        speed_mps=col("speed"),
+        max_climb_mps=col("climb"),
+        max_turn_mps2=col("turn"),
+        rcs_m2=col("rcs"),
+        swerling=col("swerling", np.int8),
+        launch_time_s=col("launch_time"),
+        route_enu_m=route,
+        route_alt_m=route_alt,
+        route_len=np.array([len(r) for r in routes], np.int16),
+        wp_idx=np.ones(n, np.int16),
+        cruise_alt_m=col("cruise"),
+        terminal_alt_m=col("terminal"),
+        terminal_range_m=col("terminal_range"),
+        target_asset=col("target", np.int16),
+        ballistic=col("ballistic", bool),
+        flight_time_s=col("flight_time"),
+        apogee_m=col("apogee"),
+        fate=np.full(n, PENDING, np.int8),
+        fate_time_s=np.full(n, np.nan),
+    )
+
+
+def _build_launchers(
+    sc: Scenario, cat: Catalog, frame: LocalFrame, type_names: tuple[str, ...]
+) -> Launchers:
+    names, batt, lat, lon, alt, loadout, reloads, interval, reload_s, elev = ([] for _ in range(10))
+    for b_idx, b in enumerate(sc.batteries):
+        for ln in b.launchers:
+            lt = cat.launchers[ln.type]
+            names.append(f"{b.name}/{ln.name}")
+            batt.append(b_idx)
+            lat.append(ln.lat_deg)
+            lon.append(ln.lon_deg)
+            alt.append(ln.alt_m + 2.0)
+            loadout.append([ln.loadout.get(t, 0) for t in type_names])
+            reloads.append(ln.reloads)
+            interval.append(lt.launch_interval_s)
+            reload_s.append(lt.reload_s)
+            elev.append(math.radians(lt.launch_elevation_deg))
+    n = len(names)
+    load = np.array(loadout, dtype=np.int32).reshape(n, len(type_names))
+    return Launchers(
+        name=names,
+        battery_idx=np.array(batt, np.int16),
+        pos_enu_m=frame.to_enu(lat, lon, alt).reshape(n, 3) if n else np.zeros((0, 3)),
+        loadout=load,
+        rounds=load.copy(),
+        reloads_left=np.array(reloads, np.int32),
+        next_ready_s=np.zeros(n),
+        reload_done_s=np.full(n, np.nan),
+        launch_interval_s=np.array(interval, float),
+        reload_s=np.array(reload_s, float),
+        launch_elevation_rad=np.array(elev, float),
+    )
