@@ -2,8 +2,8 @@
 
 Multi-rate: the World advances in steps of ``scenario.step_s``; interceptors
 take ``INTERCEPTOR_SUBSTEPS`` sub-steps inside each while in their end-game;
-radars and trackers run every ``SENSOR_EVERY_STEPS`` steps over the sector the
-beams swept meanwhile; FDCs decide on their own cycle. While nothing flies
+radars and trackers run every ``SENSOR_PERIOD_S`` over the sector the beams
+swept meanwhile, each detection stamped with the time the beam passed; FDCs decide on their own cycle. While nothing flies
 and no track is held the clock jumps straight to the next launch (false alarms
 in such empty stretches are not simulated).
 """
@@ -25,7 +25,7 @@ from samsim.threats.state import HOSTILE, KILLED, LEAKED, PENDING
 from samsim.world import World, build_world
 
 INTERCEPTOR_SUBSTEPS = 10
-SENSOR_EVERY_STEPS = 2
+SENSOR_PERIOD_S = 1.0
 
 
 @dataclass(slots=True)
@@ -65,6 +65,7 @@ def run_replication(
     w = build_world(sc, cat, replication, seed)
     dt = sc.step_s
     n_steps = math.ceil(sc.duration_s / dt - 1e-9)
+    sensor_every = max(1, round(SENSOR_PERIOD_S / dt))
     samples_t: list[float] = []
     samples_air: list[NDArray] = []
     samples_icpt: list[NDArray] = []
@@ -84,8 +85,8 @@ def run_replication(
         stages.doctrine_stage(w, t0)
         pos0 = stages.threat_stage(w, t0, t1)
         stages.interceptor_stage(w, pos0, t0, dt, INTERCEPTOR_SUBSTEPS)
-        if (k + 1) % SENSOR_EVERY_STEPS == 0:
-            stages.sensor_and_track_stage(w, t1, dt * SENSOR_EVERY_STEPS)
+        if (k + 1) % sensor_every == 0:
+            stages.sensor_and_track_stage(w, t1, dt * sensor_every)
         stages.fdc_stage(w, t1)
         if record_paths and t1 + 1e-9 >= next_sample:
             next_sample = t1 + path_period_s

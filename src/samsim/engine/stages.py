@@ -139,7 +139,7 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             ev.killed_air += part.killed_air
     for row, obj, t in ev.locked:
         w.events.add(t, "seeker_lock", _icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
-    for obj, row, t in ev.killed_air:
+    for obj, _row, t in ev.killed_air:
         air.fate[obj] = KILLED
         air.fate_time_s[obj] = t
     for row, code, t in ev.ended:

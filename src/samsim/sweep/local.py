@@ -29,11 +29,13 @@ def run_replications(
     *,
     workers: int = 1,
     on_done: Callable[[ReplicationResult], None] | None = None,
+    skip: tuple[int, ...] = (),
 ) -> list[ReplicationResult]:
-    """Run replications 0..n-1 and return them in replication order."""
-    workers = max(1, min(int(workers), replications, os.cpu_count() or 1))
+    """Run replications 0..n-1 (except ``skip``) and return them in replication order."""
+    todo = [r for r in range(replications) if r not in skip]
+    workers = max(1, min(int(workers), max(len(todo), 1), os.cpu_count() or 1))
     results: dict[int, ReplicationResult] = {}
-    jobs = [(sc, cat, r, seed) for r in range(replications)]
+    jobs = [(sc, cat, r, seed) for r in todo]
     if workers == 1:
         for job in jobs:
             res = _one(job)
@@ -48,4 +50,4 @@ def run_replications(
                 results[res.replication] = res
                 if on_done:
                     on_done(res)
-    return [results[r] for r in range(replications)]
+    return [results[r] for r in todo]
