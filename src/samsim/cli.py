@@ -263,7 +263,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         raise SystemExit(130) from None
-    except Exception as exc:  # noqa: BLE001 - last line of defence against tracebacks
+    except Exception as exc:
         if os.environ.get("SAMSIM_DEBUG"):
             raise
         err.print(
