@@ -3,9 +3,10 @@
 Multi-rate: the World advances in steps of ``scenario.step_s``; interceptors
 take ``INTERCEPTOR_SUBSTEPS`` sub-steps inside each while in their end-game;
 radars and trackers run every ``SENSOR_PERIOD_S`` over the sector the beams
-swept meanwhile, each detection stamped with the time the beam passed; FDCs decide on their own cycle. While nothing flies
-and no track is held the clock jumps straight to the next launch (false alarms
-in such empty stretches are not simulated).
+swept meanwhile, each detection stamped with the time the beam passed; FDCs
+decide on their own cycle. While nothing flies and no track is held the clock
+jumps straight to the next launch (false alarms in such empty stretches are
+not simulated).
 """
 
 from __future__ import annotations
