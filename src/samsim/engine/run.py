@@ -20,7 +20,10 @@ import pyarrow as pa
 from numpy.typing import NDArray
 
 from samsim.catalog import Catalog
-from samsim.engine import stages
+from samsim.engine.stage_fdc import fdc_stage
+from samsim.engine.stage_interceptors import interceptor_stage
+from samsim.engine.stage_sensors import sensor_and_track_stage
+from samsim.engine.stage_threats import doctrine_stage, threat_stage
 from samsim.scenario.models import Scenario
 from samsim.threats.state import HOSTILE, KILLED, LEAKED, PENDING
 from samsim.world import World, build_world
@@ -83,12 +86,12 @@ def run_replication(
                 k = k_next
                 continue
         t1 = t0 + dt
-        stages.doctrine_stage(w, t0)
-        pos0 = stages.threat_stage(w, t0, t1)
-        stages.interceptor_stage(w, pos0, t0, dt, INTERCEPTOR_SUBSTEPS)
+        doctrine_stage(w, t0)
+        pos0 = threat_stage(w, t0, t1)
+        interceptor_stage(w, pos0, t0, dt, INTERCEPTOR_SUBSTEPS)
         if (k + 1) % sensor_every == 0:
-            stages.sensor_and_track_stage(w, t1, dt * sensor_every)
-        stages.fdc_stage(w, t1)
+            sensor_and_track_stage(w, t1, dt * sensor_every)
+        fdc_stage(w, t1)
         if record_paths and t1 + 1e-9 >= next_sample:
             next_sample = t1 + path_period_s
             samples_t.append(t1)

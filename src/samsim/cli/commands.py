@@ -1,9 +1,4 @@
-"""Command line: ``samsim run | demo | validate | schema | catalog``.
-
-Bad input never produces a traceback: every problem is printed as one line
-naming the field and what is wrong, and the command exits with status 2
-before anything is written.
-"""
+"""Commands ``run``, ``demo``, ``validate``, ``schema`` and ``catalog``."""
 
 from __future__ import annotations
 
@@ -16,36 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from samsim.scenario import ScenarioError, load_scenario, scenario_json_schema
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="samsim: simulation and analysis of NASAMS-style ground-based air "
-    "defence (notional public parameters; not fire-control software).",
-)
-out = Console()
-err = Console(stderr=True)
-
-EXIT_BAD_INPUT = 2
-
-
-def _fail(lines: list[str]) -> None:
-    for line in lines:
-        err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
-
-
-def _load(path: Path):
-    try:
-        return load_scenario(path)
-    except ScenarioError as exc:
-        _fail([f"{path}: {p}" if not p.path else f"{p}" for p in exc.problems])
+from samsim.cli.app import _fail, _load, app, err, out
+from samsim.scenario import scenario_json_schema
 
 
 def reference_scenario(name: str) -> Path:
@@ -172,7 +142,7 @@ def run(
     """Run a scenario: writes DIR/summary.json and DIR/events.parquet."""
     _, _, summary, _, out_dir = _run(scenario, replications, seed, out_dir, workers)
     print_summary(summary)
-    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'events.parquet'}")
+    out.print(f"wrote {out_dir / 'summary.json'} and {out_dir / 'events.parquet'}", markup=False)
 
 
 @app.command()
@@ -200,7 +170,7 @@ def demo(
         f"{m['civil_or_friendly_engagements']}"
     )
     png = draw_engagement_map(run_layers(sc, cat, first, notes), out_dir / "engagement_map.png")
-    out.print(f"outputs in {out_dir}/: summary.json, events.parquet, {png.name}")
+    out.print(f"outputs in {out_dir}/: summary.json, events.parquet, {png.name}", markup=False)
 
 
 @app.command()
@@ -211,7 +181,8 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario YAML file")
     out.print(
         f"{scenario}: valid scenario {sc.name!r}: {len(sc.assets)} assets, "
         f"{len(sc.batteries)} fire units, {len(sc.raids)} raids ({n_threats} threats), "
-        f"{len(sc.traffic)} traffic entries"
+        f"{len(sc.traffic)} traffic entries",
+        markup=False,
     )
 
 
@@ -252,26 +223,3 @@ def catalog(
             node = node[part]
         t.add_row(path, str(node), p.tag, p.source)
     out.print(t)
-
-
-def main() -> None:
-    """Entry point: run the app, turning unexpected errors into one line (exit 1)."""
-    try:
-        app()
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        err.print("interrupted")
-        raise SystemExit(130) from None
-    except Exception as exc:
-        if os.environ.get("SAMSIM_DEBUG"):
-            raise
-        err.print(
-            f"[red]internal error:[/red] {type(exc).__name__}: {exc} "
-            "(set SAMSIM_DEBUG=1 for a traceback)"
-        )
-        raise SystemExit(1) from None
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,86 @@
+"""Engine stage for interceptors in flight: guidance, fuzing, kills, engagement ends."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from samsim.interceptors import (
+    END_KILL,
+    END_MISS,
+    END_SELF_DESTRUCT,
+    FlyoutEvents,
+    fly,
+)
+from samsim.threats.state import KILLED
+from samsim.world import World
+
+END_NAMES = {END_KILL: "kill", END_MISS: "miss", END_SELF_DESTRUCT: "self_destruct"}
+ENDGAME_S = 2.0
+
+
+def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substeps: int) -> None:
+    """Fly interceptors, fuze, and settle kills and engagement bookkeeping.
+
+    Sub-steps are used only when some interceptor is in its end-game (within
+    ``ENDGAME_S`` seconds of closest approach to its target); mid-course flight
+    takes the engine step whole.
+    """
+    rows = w.icpt.flying()
+    if rows.size == 0:
+        return
+    air = w.air
+    flying = air.flying.copy()
+    lk = w.icpt.locked_idx[rows]
+    rel = air.pos_enu_m[np.maximum(lk, 0)] - w.icpt.pos_enu_m[rows]
+    closing = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1) + 1000.0
+    near = (lk >= 0) & (np.linalg.norm(rel, axis=1) < closing * (ENDGAME_S + dt_s))
+    ev = FlyoutEvents([], [], [])
+    for subset, n_sub in ((rows[near], substeps), (rows[~near], 1)):
+        if subset.size:
+            part = fly(
+                w.icpt,
+                w.icpt_table,
+                w.frame,
+                pos0,
+                air.pos_enu_m,
+                air.vel_enu_mps,
+                flying,
+                t0_s,
+                dt_s,
+                n_sub,
+                w.rng["kill"],
+                subset,
+            )
+            ev.locked += part.locked
+            ev.ended += part.ended
+            ev.killed_air += part.killed_air
+    for row, obj, t in ev.locked:
+        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
+    for obj, _row, t in ev.killed_air:
+        air.fate[obj] = KILLED
+        air.fate_time_s[obj] = t
+    for row, code, t in ev.ended:
+        obj = int(w.icpt.locked_idx[row])
+        target = air.name[obj] if obj >= 0 else ""
+        miss = w.icpt.miss_m[row]
+        w.events.add(
+            t,
+            END_NAMES[code],
+            icpt_name(w, row),
+            target,
+            w.icpt.pos_enu_m[row],
+            "" if math.isnan(miss) else f"miss_m={miss:.1f}",
+        )
+        fdc = w.fdcs[w.icpt.fdc_idx[row]]
+        eng = fdc.engagements.get(int(w.icpt.track_id[row]))
+        if eng is not None:
+            eng.in_flight -= 1
+            if eng.in_flight == 0:
+                eng.last_end_s = t
+
+
+def icpt_name(w: World, row: int) -> str:
+    return f"interceptor#{row}:{w.icpt_table.names[w.icpt.type_idx[row]]}"
