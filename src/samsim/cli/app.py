@@ -30,7 +30,13 @@ def _fail(lines: list[str]) -> None:
 
 
 def _load(path: Path):
+    """Load and fully check a scenario (including its DEM), or exit 2 with the problems."""
+    from samsim.geo import LocalFrame
+    from samsim.world.build import load_terrain, scenario_origin
+
     try:
-        return load_scenario(path)
+        sc, cat = load_scenario(path)
+        load_terrain(sc, LocalFrame.at(*scenario_origin(sc)))
+        return sc, cat
     except ScenarioError as exc:
         _fail([f"{path}: {p}" if not p.path else f"{p}" for p in exc.problems])

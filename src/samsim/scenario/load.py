@@ -191,6 +191,18 @@ def scenario_from_data(data: Any, source: str = "scenario") -> tuple[Scenario, C
     return sc, cat
 
 
+def _resolve_terrain(sc: Scenario, base_dir: Path) -> Scenario:
+    """Make a DEM path absolute (relative to the scenario file) and check it can be read."""
+    if sc.terrain is None:
+        return sc
+    dem = Path(sc.terrain.dem_path)
+    if not dem.is_absolute():
+        dem = (base_dir / dem).resolve()
+    if not dem.is_file():
+        raise ScenarioError([Problem("terrain.dem_path", f"no such DEM file: {dem}")])
+    return sc.model_copy(update={"terrain": sc.terrain.model_copy(update={"dem_path": str(dem)})})
+
+
 def load_scenario(path: str | Path) -> tuple[Scenario, Catalog]:
     """Read, parse and check a scenario file."""
     p = Path(path)
@@ -202,7 +214,8 @@ def load_scenario(path: str | Path) -> tuple[Scenario, Catalog]:
         text = p.read_text("utf-8")
     except UnicodeDecodeError:
         raise ScenarioError([Problem("", f"{p} is not UTF-8 text")]) from None
-    return scenario_from_data(parse_yaml(text, p.name), p.name)
+    sc, cat = scenario_from_data(parse_yaml(text, p.name), p.name)
+    return _resolve_terrain(sc, p.parent), cat
 
 
 def scenario_json_schema() -> dict[str, Any]:

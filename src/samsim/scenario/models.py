@@ -147,6 +147,17 @@ class Doctrine(_Model):
     )
 
 
+class TerrainSpec(_Model):
+    """A digital elevation model for terrain masking and terrain following.
+
+    ``dem_path`` is a GeoTIFF on the local disk, relative to the scenario file;
+    it is honoured by the command line only (the server never takes paths).
+    """
+
+    dem_path: str = Field(min_length=1, max_length=1024)
+    cell_m: float = Field(default=200.0, ge=10.0, le=5000.0, description="resampling grid")
+
+
 class Scenario(_Model):
     """A whole scenario. See `samsim schema` for the JSON Schema."""
 
@@ -161,6 +172,7 @@ class Scenario(_Model):
     raids: list[Raid] = Field(default_factory=list, max_length=200)
     traffic: list[Traffic] = Field(default_factory=list, max_length=200)
     doctrine: Doctrine = Field(default_factory=Doctrine)
+    terrain: TerrainSpec | None = Field(default=None, description="optional DEM (GeoTIFF)")
     catalog: dict[str, Any] = Field(
         default_factory=dict, description="overrides of catalog values, same layout"
     )

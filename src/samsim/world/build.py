@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -11,6 +12,7 @@ from numpy.typing import NDArray
 from samsim.catalog import Catalog
 from samsim.fire_control import Fdc, Launchers, PlanningTable
 from samsim.geo import LocalFrame
+from samsim.geo.terrain import Terrain, TerrainError
 from samsim.interceptors import Interceptors, InterceptorTable
 from samsim.scenario.models import Scenario
 from samsim.sensors import Radars, build_radars
@@ -50,6 +52,7 @@ class World:
     icpt_table: InterceptorTable
     planning: PlanningTable
     fdcs: list[Fdc]
+    terrain: Terrain
     events: EventLog
     weapons_status: str
     engaged_truth: list[int] = field(default_factory=list)  # truth rows engaged (analysis)
@@ -136,9 +139,29 @@ def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | No
         icpt_table=icpt_table,
         planning=PlanningTable.from_catalog(cat.interceptors),
         fdcs=fdcs,
+        terrain=load_terrain(sc, frame),
         events=EventLog(replication),
         weapons_status=sc.doctrine.weapons_status,
     )
+
+
+@lru_cache(maxsize=8)
+def _terrain_cached(path: str, lat0: float, lon0: float, cell_m: float) -> Terrain:
+    return Terrain.from_geotiff(path, LocalFrame.at(lat0, lon0), cell_m=cell_m)
+
+
+def load_terrain(sc: Scenario, frame: LocalFrame) -> Terrain:
+    """The scenario's DEM on its frame (cached per process), or flat sea."""
+    if sc.terrain is None:
+        return Terrain.flat()
+    try:
+        return _terrain_cached(
+            sc.terrain.dem_path, frame.lat0_deg, frame.lon0_deg, sc.terrain.cell_m
+        )
+    except TerrainError as exc:
+        from samsim.scenario import Problem, ScenarioError
+
+        raise ScenarioError([Problem("terrain.dem_path", str(exc))]) from None
 
 
 def _disc_offsets(n: int, radius_m: float, rng: np.random.Generator) -> NDArray:
