@@ -85,7 +85,7 @@ def run_replication(
             if k_next > k:
                 k = k_next
                 continue
-        t1 = t0 + dt
+        t1 = (k + 1) * dt  # not t0 + dt, which drifts from the next step's t0
         doctrine_stage(w, t0)
         pos0 = threat_stage(w, t0, t1)
         interceptor_stage(w, pos0, t0, dt, INTERCEPTOR_SUBSTEPS)

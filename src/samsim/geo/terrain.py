@@ -154,7 +154,7 @@ class Terrain:
         surface = frame.lift(np.stack([ee, nn, np.zeros_like(ee)], axis=-1), np.zeros_like(ee))
         lat, lon, _ = frame.to_geodetic(surface)
         xs, ys = warp_transform("EPSG:4326", crs, lon.ravel(), lat.ravel())
-        col, row = inv * (np.asarray(xs), np.asarray(ys))
+        col, row = inv @ (np.asarray(xs), np.asarray(ys))
         col = np.asarray(col) - 0.5
         row = np.asarray(row) - 0.5
         h, w = dem.shape

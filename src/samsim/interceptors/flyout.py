@@ -280,13 +280,18 @@ def _fly_kernel(
 ):  # pragma: no cover
     h = dt / substeps
     n_air = air_p0.shape[0]
-    for k in range(rows.size):
-        i = rows[k]
-        ty = type_idx[i]
-        for s in range(substeps):
-            t = t0 + s * h
-            f0 = s / substeps
-            f1 = (s + 1) / substeps
+    # Sub-steps outside, rounds inside: every round reaches time t before any
+    # goes further, so a kill is seen by the other rounds only after it happened
+    # and the round that arrives first gets the target, whatever its row.
+    for s in range(substeps):
+        t = t0 + s * h
+        f0 = s / substeps
+        f1 = (s + 1) / substeps
+        for k in range(rows.size):
+            if end_code[k] != NO_END:
+                continue
+            i = rows[k]
+            ty = type_idx[i]
             px, py, pz = pos[i, 0], pos[i, 1], pos[i, 2]
             # Seeker acquisition on the uplinked estimate.
             if locked[i] < 0:
@@ -419,4 +424,3 @@ def _fly_kernel(
             if code != NO_END:
                 end_code[k] = code
                 end_time[k] = t_end
-                break

@@ -6,6 +6,7 @@ The interface is fixed by DESIGN.md; outside benchmarks call it.
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import pandas as pd
@@ -48,14 +49,23 @@ def _check(
     if np.any(scans != np.round(scans)):
         raise ValueError("detections.scan: scan numbers must be integers")
     for name, value in sigmas.items():
-        if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        if not (_real(value) and value > 0):
             raise ValueError(f"{name}: must be a positive number (got {value!r})")
-    if not (0.0 < prob_detection <= 1.0):
+    if not (_real(prob_detection) and 0.0 < prob_detection <= 1.0):
         raise ValueError(f"prob_detection: must be in (0, 1] (got {prob_detection!r})")
-    if not (math.isfinite(clutter_per_scan) and clutter_per_scan >= 0):
+    if not (_real(clutter_per_scan) and clutter_per_scan >= 0):
         raise ValueError(f"clutter_per_scan: must be >= 0 (got {clutter_per_scan!r})")
-    if not (math.isfinite(scan_period_s) and scan_period_s > 0):
+    if not (_real(scan_period_s) and scan_period_s > 0):
         raise ValueError(f"scan_period_s: must be positive (got {scan_period_s!r})")
+
+
+def _real(value: object) -> bool:
+    """A finite real number (numpy scalars included, booleans and strings not)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool | np.bool_)
+        and math.isfinite(value)
+    )
 
 
 def params_for(prob_detection: float, clutter_per_scan: float) -> TrackerParams:

@@ -84,10 +84,16 @@ class EventLog:
         return sum(1 for k in self.kind if k == kind)
 
     def to_table(self, frame: LocalFrame) -> pa.Table:
-        """Arrow table with geodetic and ENU positions."""
+        """Arrow table with geodetic and ENU positions, in time order.
+
+        Stages log in processing order, which can run slightly against time
+        (a kill inside a step is logged after a leaker at the step's end); a
+        stable sort restores time order and keeps the logging order of ties.
+        """
         pos = np.array(self.pos, dtype=float).reshape(-1, 3)
         lat, lon, alt = frame.to_geodetic(pos) if len(pos) else (pos[:, 0],) * 3
-        return pa.table(
+        order = np.argsort(np.asarray(self.time_s, dtype=float), kind="stable")
+        table = pa.table(
             {
                 "time_s": pa.array(self.time_s, pa.float64()),
                 "replication": pa.array(np.full(len(self), self.replication, np.int32)),
@@ -104,3 +110,4 @@ class EventLog:
             },
             schema=SCHEMA,
         )
+        return table.take(pa.array(order, pa.int64()))
