@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from samsim import __version__ as samsim_version
 from samsim.scenario import Problem, ScenarioError
-from samsim.web.checks import Limits, check_scenario_data, parse_scenario_text
+from samsim.web.checks import Limits, check_document, check_scenario_data, parse_scenario_text
 from samsim.web.limits import BodySizeLimit
 from samsim.web.runner import RunPool
 from samsim.web.storage import ID_PATTERN, Store
@@ -77,6 +77,11 @@ class ScenarioIn(_Strict):
         if (self.yaml is None) == (self.scenario is None):
             raise ValueError("give exactly one of 'yaml' and 'scenario'")
         return self
+
+
+class ConvertOut(BaseModel):
+    yaml: str = Field(description="the scenario as YAML text")
+    scenario: dict[str, Any] = Field(description="the scenario as JSON data")
 
 
 class ScenarioSummary(BaseModel):
@@ -399,6 +404,17 @@ def create_app(settings: Settings) -> FastAPI:
             counts=counts,
             coverage=CoverageOut(**coverage(sc, cat, target_alt_m)),
         )
+
+    @app.post("/api/convert", tags=["scenarios"], responses=ERRORS)
+    def convert(body: ScenarioIn) -> ConvertOut:
+        """YAML text to JSON data and back, without the scenario rules (for editors).
+
+        The document checks still apply (size, nesting, finite numbers, no paths).
+        """
+        from samsim.export import scenario_to_yaml
+
+        data = check_document(scenario_data(body), limits)
+        return ConvertOut(yaml=scenario_to_yaml(data), scenario=data)
 
     @app.get(
         "/api/scenarios/{scenario_id}/export.yaml",

@@ -21,7 +21,7 @@ from samsim.catalog import Catalog
 from samsim.scenario import Problem, ScenarioError, parse_yaml, scenario_from_data
 from samsim.scenario.models import Scenario
 
-__all__ = ["Limits", "check_scenario_data", "parse_scenario_text"]
+__all__ = ["Limits", "check_document", "check_scenario_data", "parse_scenario_text"]
 
 _PATH_KEY = re.compile(r"(^|_)(path|paths|file|files|filename|dir|directory|url|uri)$", re.I)
 NO_CLIENT_PATHS = (
@@ -112,6 +112,22 @@ def _size_problems(sc: Scenario, limits: Limits) -> list[Problem]:
     return problems
 
 
+def check_document(data: Any, limits: Limits) -> dict[str, Any]:
+    """Only the server's document checks (no scenario rules): a mapping, bounded, no paths.
+
+    Raises
+    ------
+    ScenarioError
+        With one ``Problem`` per thing wrong.
+    """
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem("", "a scenario must be a mapping of fields")])
+    problems = _walk(data, limits)
+    if problems:
+        raise ScenarioError(problems)
+    return data
+
+
 def check_scenario_data(data: Any, limits: Limits) -> tuple[Scenario, Catalog]:
     """Validate scenario data for the server: its own limits, then ``samsim validate``'s rules.
 
@@ -120,11 +136,7 @@ def check_scenario_data(data: Any, limits: Limits) -> tuple[Scenario, Catalog]:
     ScenarioError
         With one ``Problem(path, message)`` per thing wrong.
     """
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem("", "a scenario must be a mapping of fields")])
-    problems = _walk(data, limits)
-    if problems:
-        raise ScenarioError(problems)
+    check_document(data, limits)
     sc, cat = scenario_from_data(data)
     problems = _size_problems(sc, limits)
     if problems:
