@@ -1,8 +1,8 @@
 """ASGI middleware: refuse request bodies over a size limit with 413 and a JSON message.
 
 Checks the declared ``Content-Length`` first, then counts the bytes actually
-received (a chunked body has no length), so an oversized body is never read
-into memory whole.
+received (a chunked body has no length) before the application sees any, so an
+oversized body is never read into memory whole.
 """
 
 from __future__ import annotations
@@ -10,10 +10,6 @@ from __future__ import annotations
 import json
 
 __all__ = ["BodySizeLimit"]
-
-
-class _TooLargeError(Exception):
-    pass
 
 
 class BodySizeLimit:
@@ -53,26 +49,26 @@ class BodySizeLimit:
                 if declared > self.max_bytes:
                     await self._reply_413(send)
                     return
+        # Read the body first (at most max_bytes + one chunk), then replay it to the app:
+        # an oversized chunked body is refused before the application sees any of it.
+        messages = []
         received = 0
-        started = False
-
-        async def counting_receive():
-            nonlocal received
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLargeError
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLargeError:
-            if not started:
+            if message["type"] != "http.request":
+                messages.append(message)
+                break
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
                 await self._reply_413(send)
+                return
+            messages.append(message)
+            more = message.get("more_body", False)
+
+        async def replay_receive():
+            if messages:
+                return messages.pop(0)
+            return await receive()
+
+        await self.app(scope, replay_receive, send)
