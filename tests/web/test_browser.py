@@ -142,7 +142,9 @@ def test_taiwan_north_load_move_launcher_run_and_replay(page, server, artifacts,
 
     page.locator("#scrubber").focus()
     page.keyboard.press("End")
-    page.wait_for_function(f"document.getElementById('replay-time').textContent === '{SHORT_DURATION_S}'")
+    page.wait_for_function(
+        f"document.getElementById('replay-time').textContent === '{SHORT_DURATION_S}'"
+    )
     leakers_web = int(page.text_content("#leaker-count"))
     shot(page, artifacts, "05-replay-end")
 
