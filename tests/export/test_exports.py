@@ -36,13 +36,20 @@ def small():
 
 
 @pytest.fixture(scope="module")
+def short(small):
+    """single_battery cut to its first 400 s (drone engagements only)."""
+    sc, cat = small
+    return sc.model_copy(update={"duration_s": 400.0}), cat
+
+
+@pytest.fixture(scope="module")
 def replay(small):
     sc, cat = small
     return record_replication(sc, cat, 0, None)
 
 
-def test_observing_steps_does_not_change_the_replication(small):
-    sc, cat = small
+def test_observing_steps_does_not_change_the_replication(short):
+    sc, cat = short
     plain = run_replication(sc, cat, 0, 3)
     calls = []
     with observe_steps(lambda w, t: calls.append(t)) as state:
@@ -56,8 +63,8 @@ def test_observing_steps_does_not_change_the_replication(small):
     }
 
 
-def test_an_observer_that_raises_ends_the_replication(small):
-    sc, cat = small
+def test_an_observer_that_raises_ends_the_replication(short):
+    sc, cat = short
 
     class StopError(Exception):
         pass

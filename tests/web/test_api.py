@@ -388,3 +388,23 @@ def test_a_run_can_be_cancelled(client, server):
     assert events[-1]["progress"] < 1.0
     assert_4xx_json(client.get(f"/api/runs/{run['id']}/replay"), 409)
     assert client.delete(f"/api/runs/{run['id']}").status_code == 204
+
+
+def test_serve_refuses_a_store_held_by_another_server(server, tmp_path):
+    from typer.testing import CliRunner
+
+    from samsim.cli import app
+
+    result = CliRunner().invoke(
+        app, ["serve", "--port", "1", "--data", str(server.data_dir)], catch_exceptions=False
+    )
+    assert result.exit_code == 2
+    assert "--data: cannot open the store" in result.output
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    result = CliRunner().invoke(app, ["serve", "--data", str(not_a_dir)])
+    assert result.exit_code == 2
+    assert "is not a directory" in result.output
+    result = CliRunner().invoke(app, ["serve", "--host", "example.org"])
+    assert result.exit_code == 2
+    assert "not an IP address" in result.output

@@ -26,33 +26,36 @@ def test_no_generated_request_gets_a_server_error(server):
     t0 = time.perf_counter()
     calls: list[tuple[str, int]] = []
     failures: list[str] = []
+
+    def make_check(op, mode):
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=op.as_strategy(generation_mode=mode))
+        def check(case):
+            resp = case.call(base_url=server.url, timeout=30)
+            calls.append((op.label, resp.status_code))
+            if resp.status_code >= 500:
+                failures.append(
+                    f"{op.label} [{mode.value}] -> {resp.status_code}: "
+                    f"{resp.text[:200]} for {case.as_curl_command()}"
+                )
+            elif resp.status_code >= 400:
+                body = resp.json()
+                assert isinstance(body.get("detail"), str), resp.text[:200]
+
+        return check
+
     for op in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             if time.perf_counter() - t0 > TIME_BUDGET_S:
                 break
-
-            @settings(
-                max_examples=EXAMPLES_PER_OPERATION,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=op.as_strategy(generation_mode=mode))
-            def check(case, label=op.label, mode_name=mode.value):
-                resp = case.call(base_url=server.url, timeout=30)
-                calls.append((label, resp.status_code))
-                if resp.status_code >= 500:
-                    failures.append(
-                        f"{label} [{mode_name}] -> {resp.status_code}: "
-                        f"{resp.text[:200]} for {case.as_curl_command()}"
-                    )
-                elif resp.status_code >= 400:
-                    body = resp.json()
-                    assert isinstance(body.get("detail"), str), resp.text[:200]
-
             with contextlib.suppress(Unsatisfiable):  # an operation with no invalid inputs
-                check()
+                make_check(op, mode)()
     assert not failures, "\n".join(failures)
     labels = {label for label, _ in calls}
     assert len(labels) >= 20, labels

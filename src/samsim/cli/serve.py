@@ -55,6 +55,12 @@ def serve(
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         _fail([f"--data: cannot create {data_dir}: {exc.strerror}"])
+    try:  # fail early and clearly if another server holds the store
+        from samsim.web.storage import Store
+
+        Store(data_dir).close()
+    except Exception as exc:
+        _fail([f"--data: cannot open the store in {data_dir} ({type(exc).__name__}: {exc})"])
     if not ip.is_loopback:
         out.print(
             f"warning: binding {host} makes the server reachable from other machines; "

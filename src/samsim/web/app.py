@@ -11,6 +11,7 @@ before any look-up; the server never opens a file named by a client.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import re
 from contextlib import asynccontextmanager
@@ -552,11 +553,31 @@ def create_app(settings: Settings) -> FastAPI:
         return replay
 
     @app.get(
-        "/api/runs/{run_id}/replay", tags=["runs"], responses={**ERRORS, 409: {"model": ErrorOut}}
+        "/api/runs/{run_id}/replay",
+        tags=["runs"],
+        responses={
+            **ERRORS,
+            409: {"model": ErrorOut},
+            200: {"content": {"application/json": {}}, "description": "the replay"},
+        },
+        response_class=Response,
     )
-    def run_replay(request: Request, run_id: IdParam) -> dict[str, Any]:
-        """Replication 0 for replay: tracks of every mover, radar tracks, events, metrics."""
-        return _replay(request, run_id)
+    def run_replay(request: Request, run_id: IdParam) -> Response:
+        """Replication 0 for replay: tracks of every mover, radar tracks, events, metrics.
+
+        Sent gzip-compressed (as stored) to clients that accept it.
+        """
+        get_or_404(store(request).get_run(run_id), "run")
+        blob = store(request).get_replay_gzip(run_id)
+        if blob is None:
+            raise HTTPException(409, "the run has no results (yet)")
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(
+                blob,
+                media_type="application/json",
+                headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+            )
+        return Response(gzip.decompress(blob), media_type="application/json")
 
     @app.get(
         "/api/runs/{run_id}/scenario.yaml",

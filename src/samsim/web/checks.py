@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from samsim.catalog import Catalog
 from samsim.scenario import Problem, ScenarioError, parse_yaml, scenario_from_data
 from samsim.scenario.models import Scenario
@@ -144,10 +146,32 @@ def check_scenario_data(data: Any, limits: Limits) -> tuple[Scenario, Catalog]:
     return sc, cat
 
 
+def _yaml_shape_problems(text: str, limits: Limits) -> list[Problem]:
+    """Nesting depth and event count from the YAML event stream (iterative, no recursion),
+    before the recursive composer builds anything."""
+    depth = 0
+    try:
+        for n_events, event in enumerate(yaml.parse(text, Loader=yaml.SafeLoader)):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > limits.max_depth:
+                    return [Problem("yaml", f"nested deeper than {limits.max_depth} levels")]
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            if n_events > 4 * limits.max_nodes:
+                return [Problem("yaml", f"has more than {limits.max_nodes} values")]
+    except yaml.YAMLError:
+        return []  # parse_yaml reports syntax errors with their line
+    return []
+
+
 def parse_scenario_text(text: str, limits: Limits) -> dict[str, Any]:
     """YAML (or JSON, a subset of YAML) text to data, or ScenarioError."""
     if len(text.encode("utf-8", errors="replace")) > limits.max_body_bytes:
         raise ScenarioError([Problem("yaml", f"larger than {limits.max_body_bytes} bytes")])
+    problems = _yaml_shape_problems(text, limits)
+    if problems:
+        raise ScenarioError(problems)
     try:
         data = parse_yaml(text, "yaml")
     except RecursionError:

@@ -227,11 +227,16 @@ class Store:
         rows = self._q("SELECT scenario_data FROM runs WHERE id = ?", [rid])
         return json.loads(rows[0][0]) if rows else None
 
-    def get_replay(self, rid: str) -> dict[str, Any] | None:
+    def get_replay_gzip(self, rid: str) -> bytes | None:
+        """The replay as stored: gzip-compressed JSON."""
         rows = self._q("SELECT replay FROM runs WHERE id = ?", [rid])
         if not rows or rows[0][0] is None:
             return None
-        return json.loads(gzip.decompress(rows[0][0]))
+        return bytes(rows[0][0])
+
+    def get_replay(self, rid: str) -> dict[str, Any] | None:
+        blob = self.get_replay_gzip(rid)
+        return None if blob is None else json.loads(gzip.decompress(blob))
 
     def list_runs(self) -> list[dict[str, Any]]:
         ids = [r[0] for r in self._q("SELECT id FROM runs ORDER BY created DESC LIMIT 200")]
