@@ -408,3 +408,46 @@ def test_serve_refuses_a_store_held_by_another_server(server, tmp_path):
     result = CliRunner().invoke(app, ["serve", "--host", "example.org"])
     assert result.exit_code == 2
     assert "not an IP address" in result.output
+
+
+def _worker_pids(server_pid: int) -> list[int]:
+    """Worker processes the server spawned (children running multiprocessing's spawn_main)."""
+    import os
+    from pathlib import Path
+
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid and b"spawn_main" in cmdline:
+            pids.append(int(stat.parent.name))
+    assert os.getpid() not in pids
+    return pids
+
+
+def test_a_killed_worker_fails_its_run_and_the_server_recovers(client, server):
+    import os
+    import signal
+
+    data = parse_yaml(reference_scenario("taiwan_north").read_text())
+    sid = client.post("/api/scenarios", json={"scenario": data}).json()["id"]
+    run = client.post("/api/runs", json={"scenario_id": sid}).json()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if client.get(f"/api/runs/{run['id']}").json()["progress"] > 0:
+            break
+        time.sleep(0.2)
+    pids = _worker_pids(server.proc.pid)
+    assert len(pids) == 1, pids
+    os.kill(pids[0], signal.SIGKILL)
+    events = _progress_events(server, run["id"], timeout_s=60)
+    assert events[-1]["status"] == "failed"
+    assert "worker failed" in events[-1]["message"]
+    # the next run gets a fresh pool
+    sid = client.post("/api/scenarios", json={"scenario": small_data(200.0)}).json()["id"]
+    nxt = client.post("/api/runs", json={"scenario_id": sid})
+    assert nxt.status_code == 202
+    assert _progress_events(server, nxt.json()["id"])[-1]["status"] == "done"

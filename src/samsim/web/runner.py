@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,15 +116,20 @@ class RunPool:
         self._free = list(range(max_active))
         self._active: dict[str, _Active] = {}
         self._lock = threading.Lock()
-        self._pool = ProcessPoolExecutor(
-            max_workers=max(1, workers),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(self._queue, self._cancel),
-        )
+        self._ctx = ctx
+        self._workers = max(1, workers)
+        self._pool = self._new_pool()
         self._stop = threading.Event()
         self._drain = threading.Thread(target=self._drain_queue, name="run-progress", daemon=True)
         self._drain.start()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._workers,
+            mp_context=self._ctx,
+            initializer=_init_worker,
+            initargs=(self._queue, self._cancel),
+        )
 
     # Public ----------------------------------------------------------------------
 
@@ -138,7 +144,14 @@ class RunPool:
                 return False
             slot = self._free.pop()
             self._cancel[slot] = 0
-            fut = self._pool.submit(_execute, run_id, slot, data, seed, replications)
+            try:
+                fut = self._pool.submit(_execute, run_id, slot, data, seed, replications)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): its runs failed; start a new pool.
+                log.warning("worker pool broken; starting a new one")
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = self._new_pool()
+                fut = self._pool.submit(_execute, run_id, slot, data, seed, replications)
             self._active[run_id] = _Active(slot, fut)
         fut.add_done_callback(lambda f, rid=run_id: self._finished(rid, f))
         return True
