@@ -48,7 +48,7 @@ def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists() or browser_required():
         return
     skip = pytest.mark.skip(
-        reason="browser test: /usr/bin/chromium is not installed (apt-get install chromium; "
+        reason=f"browser test: {CHROMIUM} is not installed (apt-get install chromium; "
         "set SAMSIM_REQUIRE_BROWSER=1 to make this a failure)"
     )
     for item in items:
@@ -144,7 +144,7 @@ def artifacts(request) -> Path:
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(
-            "SAMSIM_REQUIRE_BROWSER=1 but /usr/bin/chromium is missing "
+            f"SAMSIM_REQUIRE_BROWSER=1 but {CHROMIUM} is missing "
             "(install it with apt-get install chromium)"
         )
     from playwright.sync_api import sync_playwright
