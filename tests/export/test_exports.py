@@ -18,7 +18,6 @@ from samsim.cli import app
 from samsim.cli.commands import reference_scenario
 from samsim.engine import run_replication
 from samsim.export import (
-    observe_steps,
     record_replication,
     replay_to_czml,
     replay_to_kml,
@@ -52,9 +51,8 @@ def test_observing_steps_does_not_change_the_replication(short):
     sc, cat = short
     plain = run_replication(sc, cat, 0, 3)
     calls = []
-    with observe_steps(lambda w, t: calls.append(t)) as state:
-        watched = run_replication(sc, cat, 0, 3)
-    assert state["observed"] and len(calls) > 100
+    watched = run_replication(sc, cat, 0, 3, on_step=lambda w, t: calls.append(t))
+    assert len(calls) > 100
     assert calls == sorted(calls)
     pd.testing.assert_frame_equal(watched.events.to_pandas(), plain.events.to_pandas())
     drop = {"wall_s"}
@@ -73,13 +71,15 @@ def test_an_observer_that_raises_ends_the_replication(short):
         if t >= 100.0:
             raise StopError
 
-    with pytest.raises(StopError), observe_steps(stop_at_100_s):
-        run_replication(sc, cat, 0, 3)
-    # and the engine is restored afterwards
-    import samsim.engine.run as engine_run
-    from samsim.engine.stage_threats import doctrine_stage
+    calls = []
 
-    assert engine_run.doctrine_stage is doctrine_stage
+    def record_then_stop(w, t):
+        calls.append(t)
+        stop_at_100_s(w, t)
+
+    with pytest.raises(StopError):
+        run_replication(sc, cat, 0, 3, on_step=record_then_stop)
+    assert 100.0 <= calls[-1] < 101.0
 
 
 def test_replay_matches_the_metrics(small, replay):

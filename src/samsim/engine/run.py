@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,8 +64,14 @@ def run_replication(
     record_paths: bool = False,
     path_period_s: float = 1.0,
     keep_world: bool = False,
+    on_step: Callable[[World, float], None] | None = None,
 ) -> ReplicationResult:
-    """Simulate one replication of a scenario and measure it."""
+    """Simulate one replication of a scenario and measure it.
+
+    ``on_step(world, t_s)``, if given, is called after every engine step with
+    the time reached; it must only read the World (progress bars, recording
+    radar tracks). An exception it raises ends the replication (cancellation).
+    """
     wall0 = time.perf_counter()
     w = build_world(sc, cat, replication, seed)
     dt = sc.step_s
@@ -99,6 +106,8 @@ def run_replication(
             ic = np.where((w.icpt.phase == 1)[:, None], w.icpt.pos_enu_m, np.nan)
             samples_air.append(air.astype(np.float32))
             samples_icpt.append(ic.astype(np.float32))
+        if on_step is not None:
+            on_step(w, t1)
         k += 1
     metrics = measure(w)
     metrics["wall_s"] = time.perf_counter() - wall0

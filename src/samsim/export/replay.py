@@ -99,7 +99,7 @@ class RadarTrackSampler:
     """Samples each FDC's confirmed tracks every ``period_s`` while a replication runs.
 
     Call it with ``(world, t_s)`` once per engine step (see
-    ``samsim.web.probe.observe_steps``); it only reads the track tables, so
+    ``run_replication``'s ``on_step`` hook); it only reads the track tables, so
     the replication's results do not change.
     """
 

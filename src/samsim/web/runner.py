@@ -6,7 +6,7 @@ the server's threads are not forked). A job runs the run's replications one
 after the other; replication 0 is recorded for replay (paths, radar tracks,
 events). While it runs the worker sends ``(run_id, progress, sim_time_s)`` on a
 queue a few times a second, and checks its cancel flag in a shared array at
-every engine step (``samsim.export.observe_steps``). Results (summary and
+every engine step (``run_replication``'s ``on_step`` hook). Results (summary and
 replay) come back as the job's return value and are written to the store by
 the server. Same scenario and seed give the same results as ``samsim run``.
 """
@@ -46,7 +46,7 @@ def _execute(run_id: str, slot: int, data: dict, seed: int, replications: int) -
     """Body of one run in a worker process (module level so that it pickles)."""
     from samsim.analysis import summarise
     from samsim.engine import run_replication
-    from samsim.export.record import observe_steps, record_replication
+    from samsim.export.record import record_replication
     from samsim.scenario import ScenarioError, scenario_from_data
     from samsim.store.files import _clean
 
@@ -76,8 +76,7 @@ def _execute(run_id: str, slot: int, data: dict, seed: int, replications: int) -
         metrics = [replay["metrics"]]
         queue.put((run_id, 1.0 / replications, duration))
         for rep in range(1, replications):
-            with observe_steps(make_observer(rep)):
-                metrics.append(run_replication(sc, cat, rep, seed).metrics)
+            metrics.append(run_replication(sc, cat, rep, seed, on_step=make_observer(rep)).metrics)
             queue.put((run_id, (rep + 1) / replications, duration))
     except _CancelledError:
         return {"status": "cancelled", "message": "cancelled by the user"}
