@@ -278,7 +278,7 @@ def plan_from_texts(sweep_text: str, sweep_path: str, base_text: str, base_path:
     SweepError
         with one problem per bad field of the sweep file or of any point.
     """
-    data = parse_yaml(sweep_text, Path(sweep_path).name)
+    data = _parse(sweep_text, Path(sweep_path).name)
     try:
         spec = SweepSpec.model_validate(data)
     except pydantic.ValidationError as err:
@@ -331,10 +331,11 @@ def plan_from_texts(sweep_text: str, sweep_path: str, base_text: str, base_path:
     listed = spec.points or [{}]
     points: list[SweepPoint] = []
     base_dir = Path(base_path).parent
+    index = -1
     for combo in itertools.product(*grid_values):
         for j, entry in enumerate(listed):
             params = dict(combo) | dict(entry)
-            index = len(points)
+            index += 1
             label = ", ".join(f"{names[p]}={_fmt_value(v)}" for p, v in params.items()) or "base"
             doc = copy.deepcopy(base_data)
             bad = False
@@ -371,6 +372,13 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def _parse(text: str, source: str) -> Any:
+    try:
+        return parse_yaml(text, source)
+    except ScenarioError as exc:
+        raise SweepError(exc.problems) from None
+
+
 def _read_text(path: Path, what: str, field: str) -> str:
     if not path.is_file():
         raise SweepError([Problem(field, f"no such {what}: {path}")])
@@ -392,7 +400,7 @@ def load_sweep(path: str | Path) -> SweepPlan:
     """
     p = Path(path).resolve()
     text = _read_text(p, "sweep file", "")
-    data = parse_yaml(text, p.name)
+    data = _parse(text, p.name)
     base = data.get("base") if isinstance(data, dict) else None
     if not isinstance(base, str) or not base:
         # Let the model report the missing or malformed field.
