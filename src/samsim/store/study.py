@@ -201,7 +201,10 @@ class Study:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY point, replication, seq"
-        return self.con.execute(sql, args).fetch_arrow_table()
+        cur = self.con.execute(sql, args)
+        # duckdb >= 1.4 names it to_arrow_table; older releases fetch_arrow_table.
+        fetch = getattr(cur, "to_arrow_table", None) or cur.fetch_arrow_table
+        return fetch()
 
     # -- writing ---------------------------------------------------------------
 
