@@ -87,8 +87,9 @@ def test_replication_is_committed_once_with_breakdowns_and_events(tmp_path, plan
         assert by_type == {"owa_drone": 1.0, "subsonic_cm": 4.0}
         assert study.count("events") == result.events.num_rows > 0
         stored = study.events(1, 0)
-        assert stored.column("kind").to_pylist() == result.events.column("kind").to_pylist()
-        assert stored.column("seq").to_pylist() == list(range(result.events.num_rows))
+        assert stored["kind"].tolist() == result.events.column("kind").to_pylist()
+        assert stored["time_s"].tolist() == result.events.column("time_s").to_pylist()
+        assert stored["seq"].tolist() == list(range(result.events.num_rows))
         # The same outcome again is ignored; nothing is duplicated.
         assert _add(study, result) is False
         assert study.count() == 1

@@ -39,15 +39,23 @@ def _problems(exc: Exception) -> list[str]:
     return [str(exc)]
 
 
-def _make_backend(backend: BackendName, scheduler: str | None, workers: int):
+def _make_backend(
+    backend: BackendName, scheduler: str | None, workers: int, connect_timeout_s: float
+):
     from samsim.sweep import DaskBackend, LocalBackend
 
     if backend is BackendName.local:
         if scheduler is not None:
             _fail(["--scheduler: only with --backend dask"])
-        return LocalBackend(workers)
+        return LocalBackend(
+            workers,
+            on_restart=lambda n: err.print(
+                f"[yellow]warning:[/yellow] a worker process died; restarted the pool and "
+                f"resubmitted {n} unfinished replication(s)"
+            ),
+        )
     try:
-        return DaskBackend(workers, scheduler)
+        return DaskBackend(workers, scheduler, connect_timeout_s=connect_timeout_s)
     except (OSError, TimeoutError, ValueError) as exc:
         what = f"cannot connect to the scheduler {scheduler}" if scheduler else "cannot start"
         _fail([f"--scheduler: {what}: {type(exc).__name__}: {exc}"])
@@ -135,6 +143,9 @@ def sweep(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="one line per stored replication")
     ] = False,
+    connect_timeout_s: Annotated[
+        float, typer.Option("--connect-timeout", min=0.1, help="seconds to reach --scheduler")
+    ] = 10.0,
 ) -> None:
     """Run a sweep into a study directory (DuckDB store and Parquet exports), resumably."""
     from samsim.store import StoreError, create_study, open_study
@@ -178,7 +189,7 @@ def sweep(
                 [f"--out: {out_dir} already holds a study; add --resume, or choose another --out"]
             )
 
-    runner = _make_backend(backend, scheduler, workers)
+    runner = _make_backend(backend, scheduler, workers, connect_timeout_s)
     try:
         if study is None:
             try:
@@ -193,6 +204,7 @@ def sweep(
             f"{' (with a stopping rule)' if plan.spec.stop else ''}; {before} already stored; "
             f"backend {backend.value} on {escape(str(where))}",
             highlight=False,
+            soft_wrap=True,
         )
         t0 = time.perf_counter()
         with Progress(
@@ -212,6 +224,7 @@ def sweep(
                     progress.console.print(
                         f"stored point {p.point} replication {p.replication} ({p.done}/{p.total})",
                         highlight=False,
+                        soft_wrap=True,
                     )
 
             counts = run_sweep(plan, study, runner, events=events, on_progress=on_progress)
@@ -222,6 +235,7 @@ def sweep(
             f"ran {counts['ran']} replication(s) in {wall:.1f} s; "
             f"{counts['stored']} stored in {out_dir / 'study.duckdb'}",
             highlight=False,
+            soft_wrap=True,
         )
         print_points(study)
         out.print(
@@ -234,6 +248,7 @@ def sweep(
             f"interrupted: {n} replication(s) stored; continue with "
             f"samsim sweep --resume --out {out_dir}",
             highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:

@@ -183,7 +183,7 @@ def write_report(
     stored_events = bool(info["events"])
     result = None
     if stored_events:
-        events = study.events(point, replication).to_pandas()
+        events = study.events(point, replication)
         source = "stored events"
     else:
         from samsim.engine import run_replication

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 
 import samsim
@@ -188,7 +189,7 @@ class Study:
     def count(self, table: str = "replications") -> int:
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
-    def events(self, point: int | None = None, replication: int | None = None) -> pa.Table:
+    def events(self, point: int | None = None, replication: int | None = None) -> pd.DataFrame:
         """Stored events (all, or of one point and/or replication), in recorded order."""
         where, args = [], []
         if point is not None:
@@ -201,10 +202,7 @@ class Study:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY point, replication, seq"
-        cur = self.con.execute(sql, args)
-        # duckdb >= 1.4 names it to_arrow_table; older releases fetch_arrow_table.
-        fetch = getattr(cur, "to_arrow_table", None) or cur.fetch_arrow_table
-        return fetch()
+        return self.con.execute(sql, args).fetchdf()
 
     # -- writing ---------------------------------------------------------------
 

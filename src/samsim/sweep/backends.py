@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -95,14 +95,20 @@ class LocalBackend:
 
     name = "local"
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, on_restart: Callable[[int], None] | None = None) -> None:
         self.workers = max(1, int(workers))
+        self.on_restart = on_restart  # called with the number of jobs resubmitted
         self._pool: ProcessPoolExecutor | None = None
         self._futures: dict[Future, tuple[Task, Scenario, Catalog, bool]] = {}
         self.restarts = 0
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            # Import the engine here first: workers forked from this process then
+            # start with it loaded (numba kernels included) instead of each paying
+            # the import again.
+            import samsim.engine  # noqa: F401
+
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return self._pool
 
@@ -143,6 +149,8 @@ class LocalBackend:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
+        if self.on_restart is not None:
+            self.on_restart(len(jobs))
         for task, sc, cat, events in jobs:
             self.submit(task, sc, cat, events)
 
@@ -170,7 +178,7 @@ class DaskBackend:
         address: str | None = None,
         *,
         client: Any | None = None,
-        connect_timeout_s: float = 20.0,
+        connect_timeout_s: float = 10.0,
     ) -> None:
         from distributed import Client, LocalCluster
 
