@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import samsim
 from samsim.cli import app
 from samsim.store import create_study, open_study
-from samsim.sweep import load_sweep
+from samsim.sweep import LocalBackend, load_sweep, point_target, run_sweep
 
 BASE = Path(samsim.__file__).parent / "scenarios" / "single_battery.yaml"
 SMALL = Path(__file__).parent / "data" / "small_sweep.yaml"
@@ -255,3 +255,30 @@ def test_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, reference):
     assert res.exit_code == 2, res.output
     assert "--scheduler: cannot connect to the scheduler tcp://127.0.0.1:9" in res.stderr
     assert not (tmp_path / "study").exists()
+
+
+def test_stopping_rule_adds_replications_until_the_interval_is_met(tmp_path):
+    data = yaml.safe_load(SMALL.read_text())
+    data["base"] = str(BASE)
+    data["grid"] = [{"path": "raids[1].count", "name": "cruise_missiles", "values": [4]}]
+    data["stop"] = {
+        "metric": "threats_not_engaged",
+        "half_width": 0.1,
+        "max_replications": 6,
+        "batch": 2,
+    }
+    path = tmp_path / "stop.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    plan = load_sweep(path)
+    with create_study(tmp_path / "study", plan, events=False, backend="local") as study:
+        seen = []
+        counts = run_sweep(plan, study, LocalBackend(2), on_progress=seen.append)
+        done = study.completed()
+    values = {r: m["threats_not_engaged"] for (_, r), m in done.items()}
+    n = len(values)
+    assert sorted(values) == list(range(n))
+    assert n == point_target(plan, values) == counts["planned"] == counts["stored"]
+    assert values[0] != values[1], "the first two differ, so the rule must add replications"
+    assert n > 2
+    assert seen[-1].total == n
+    assert [p.done for p in seen] == list(range(1, n + 1))
