@@ -120,8 +120,9 @@ def test_report_is_one_self_contained_html_file_with_the_expected_plots(studies)
     n_leak = _one(con, "SELECT sum(leakers) FROM replications WHERE point = 2")
     assert f"over all 2 stored replications ({n_leak} leakers)" in doc.captions[4]
     rep = int(doc.captions[3].split("replication ")[1].split(" ")[0])
-    leak_rep = _one(con, "SELECT leakers FROM replications WHERE point = 2 AND replication = ?", rep)
-    kills_rep = _one(con, "SELECT kills FROM replications WHERE point = 2 AND replication = ?", rep)
+    leak_rep, kills_rep = con.execute(
+        "SELECT leakers, kills FROM replications WHERE point = 2 AND replication = ?", [rep]
+    ).fetchone()
     con.close()
     assert f"{leak_rep} leakers" in doc.captions[3]
     assert f"{kills_rep} kills" in doc.captions[3]
