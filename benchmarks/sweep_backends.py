@@ -69,13 +69,36 @@ def _sweep_file(folder: Path, points: int, replications: int, duration_s: float)
     return path
 
 
-def _run(plan, backend, out: Path) -> tuple[float, list]:
+class _Counting:
+    """A backend wrapper that adds up the workers' CPU time of the replications."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.workers = inner.workers
+        self.cpu_s = 0.0
+
+    def submit(self, *args) -> None:
+        self.inner.submit(*args)
+
+    def outstanding(self) -> int:
+        return self.inner.outstanding()
+
+    def results(self):
+        for res in self.inner.results():
+            self.cpu_s += res.cpu_s
+            yield res
+
+
+def _run(plan, backend, out: Path) -> tuple[float, float, list]:
+    """Wall time, summed worker CPU time and the stored rows of one sweep."""
     study = create_study(out, plan, events=False, backend=backend.name)
+    counting = _Counting(backend)
     try:
         t0 = time.perf_counter()
-        run_sweep(plan, study, backend)
+        run_sweep(plan, study, counting)
         wall = time.perf_counter() - t0
-        return wall, study.replication_rows()
+        return wall, counting.cpu_s, study.replication_rows()
     finally:
         study.close()
 
@@ -86,35 +109,35 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=5, help="replications per point")
     ap.add_argument("--duration", type=float, default=700.0, help="simulated seconds")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=max(Console().width, 120))
     with tempfile.TemporaryDirectory(prefix="samsim-bench-") as tmp:
         folder = Path(tmp)
         plan = load_sweep(_sweep_file(folder, args.points, args.replications, args.duration))
         n = len(plan.points) * args.replications
         _warm()  # this process: forked local workers inherit imports and caches
-        rows: list[tuple[str, int, float, float, list]] = []
+        rows: list[tuple[str, int, float, float, float, list]] = []
         for workers in (1, 2):
             t0 = time.perf_counter()
             backend = DaskBackend(workers)
             backend.client.run(_warm)
             startup = time.perf_counter() - t0
             try:
-                wall, stored = _run(plan, backend, folder / f"dask{workers}")
+                wall, cpu, stored = _run(plan, backend, folder / f"dask{workers}")
             finally:
                 backend.close()
-            rows.append(("dask", workers, startup, wall, stored))
+            rows.append(("dask", workers, startup, wall, cpu, stored))
             console.print(f"dask, {workers} worker(s): {wall:.1f} s", highlight=False)
         t0 = time.perf_counter()
         local = LocalBackend(2)
         startup = time.perf_counter() - t0
         try:
-            wall, stored = _run(plan, local, folder / "local2")
+            wall, cpu, stored = _run(plan, local, folder / "local2")
         finally:
             local.close()
-        rows.append(("local", 2, startup, wall, stored))
+        rows.append(("local", 2, startup, wall, cpu, stored))
         console.print(f"local, 2 worker(s): {wall:.1f} s", highlight=False)
 
-    reference = rows[-1][4]
+    reference = rows[-1][5]
     one = rows[0][3]
     table = Table(
         title=f"sweep of {len(plan.points)} points x {args.replications} replications = {n} "
@@ -123,9 +146,18 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} at the end",
         title_justify="left",
     )
-    for col in ("backend", "workers", "start-up s", "wall s", "repl/s", "speed-up", "same"):
+    for col in (
+        "backend",
+        "workers",
+        "start-up s",
+        "wall s",
+        "repl/s",
+        "speed-up",
+        "CPU s / wall s",
+        "same",
+    ):
         table.add_column(col, justify="left" if col == "backend" else "right")
-    for name, workers, startup, wall, stored in rows:
+    for name, workers, startup, wall, cpu, stored in rows:
         table.add_row(
             name,
             str(workers),
@@ -133,13 +165,14 @@ def main() -> None:
             f"{wall:.1f}",
             f"{n / wall:.2f}",
             f"{one / wall:.2f}",
+            f"{cpu / wall:.2f}",
             "yes" if stored == reference and len(stored) == n else "NO",
         )
     console.print(table)
     console.print(
         "speed-up: against one Dask worker; same: every stored replication row equals the "
         "local backend's, bit for bit; start-up: cluster start and worker warm-up, not timed "
-        "in wall s",
+        "in wall s; CPU s / wall s: cores the workers actually got (2.0 = two idle cores)",
         highlight=False,
     )
     ratio = one / rows[1][3]

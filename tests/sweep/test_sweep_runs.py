@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import samsim
 from samsim.cli import app
 from samsim.store import create_study, open_study
-from samsim.sweep import LocalBackend, load_sweep, point_target, run_sweep
+from samsim.sweep import LocalBackend, load_sweep, point_target, run_sweep, runner
 
 BASE = Path(samsim.__file__).parent / "scenarios" / "single_battery.yaml"
 SMALL = Path(__file__).parent / "data" / "small_sweep.yaml"
@@ -257,7 +257,10 @@ def test_unreachable_scheduler_exits_2_and_writes_nothing(tmp_path, reference):
     assert not (tmp_path / "study").exists()
 
 
-def test_stopping_rule_adds_replications_until_the_interval_is_met(tmp_path):
+def test_stopping_rule_adds_replications_until_the_interval_is_met(tmp_path, monkeypatch):
+    # Also: no more than two replications handed to the two workers at a time.
+    monkeypatch.setattr(runner, "MIN_IN_FLIGHT", 1)
+    monkeypatch.setattr(runner, "IN_FLIGHT_PER_WORKER", 1)
     data = yaml.safe_load(SMALL.read_text())
     data["base"] = str(BASE)
     data["grid"] = [{"path": "raids[1].count", "name": "cruise_missiles", "values": [4]}]
@@ -270,10 +273,20 @@ def test_stopping_rule_adds_replications_until_the_interval_is_met(tmp_path):
     path = tmp_path / "stop.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     plan = load_sweep(path)
+    backend = LocalBackend(2)
+    submit, most = backend.submit, []
+
+    def counting_submit(*args):
+        submit(*args)
+        most.append(backend.outstanding())
+
+    backend.submit = counting_submit
     with create_study(tmp_path / "study", plan, events=False, backend="local") as study:
         seen = []
-        counts = run_sweep(plan, study, LocalBackend(2), on_progress=seen.append)
+        counts = run_sweep(plan, study, backend, on_progress=seen.append)
         done = study.completed()
+    backend.close()
+    assert max(most) == 2
     values = {r: m["threats_not_engaged"] for (_, r), m in done.items()}
     n = len(values)
     assert sorted(values) == list(range(n))

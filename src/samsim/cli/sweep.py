@@ -312,10 +312,12 @@ def _cell(v: Any) -> str:
 
 
 def _points_csv(study) -> None:
+    """Every per-point mean with its 95 % interval, one row per point."""
+    from samsim.analysis.summary import SCALARS
     from samsim.report.summary import point_summaries
 
+    keys = (*SCALARS, "p_no_leak", "cost_exchange_ratio")
     w = csv.writer(sys.stdout)
-    keys = ("threats", "leakers", "kills", "interceptors_fired", "p_no_leak", "cost_exchange_ratio")
     w.writerow(
         ["point", "label", "n"] + [f"{k}_{s}" for k in keys for s in ("mean", "ci_low", "ci_high")]
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -51,6 +52,7 @@ class TaskResult:
     wall_s: float
     worker: str
     events: pa.Table | None
+    cpu_s: float = float("nan")  # CPU time of the worker process for this replication
 
 
 def run_task(
@@ -59,7 +61,9 @@ def run_task(
     """Run one replication (in a worker) and package its result."""
     from samsim.engine import run_replication
 
+    cpu0 = time.process_time()
     res = run_replication(sc, cat, replication, seed)
+    cpu_s = time.process_time() - cpu0
     metrics = dict(res.metrics)
     wall_s = float(metrics.pop("wall_s", float("nan")))
     return TaskResult(
@@ -70,6 +74,7 @@ def run_task(
         wall_s,
         f"{socket.gethostname()}:{os.getpid()}",
         res.events if events else None,
+        cpu_s,
     )
 
 

@@ -12,6 +12,7 @@ the replications, and the values, of an uninterrupted run.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ from samsim.scenario import Problem
 from samsim.store.study import StoreError, Study
 from samsim.sweep.backends import Backend, Task
 from samsim.sweep.spec import SweepError, SweepPlan, plan_from_texts, sha256_text
+
+MIN_IN_FLIGHT = 1000
+IN_FLIGHT_PER_WORKER = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,28 +155,30 @@ def run_sweep(
     for (p, r), m in done.items():
         values.setdefault(p, {})[r] = stop_value(plan, m)
     targets = {pt.index: point_target(plan, values[pt.index]) for pt in plan.points}
-    submitted: set[tuple[int, int]] = set(done)
     points = {pt.index: pt for pt in plan.points}
+    # Replications not yet submitted, round-robin over points so that early
+    # results cover every point. At most `cap` are handed to the backend at a
+    # time: each task carries its scenario, and a study may hold 10^5 of them.
+    queue: deque[tuple[int, int]] = deque()
+    queued: set[tuple[int, int]] = set(done)
+    cap = max(MIN_IN_FLIGHT, IN_FLIGHT_PER_WORKER * max(1, int(backend.workers)))
 
-    def submit_missing(p: int) -> None:
-        pt = points[p]
-        for r in range(targets[p]):
-            if (p, r) not in submitted:
-                submitted.add((p, r))
-                backend.submit(
-                    Task(p, r, plan.replication_seed(p, r)), pt.scenario, pt.catalog, events
-                )
+    def enqueue(p: int, r: int) -> None:
+        if (p, r) not in queued:
+            queued.add((p, r))
+            queue.append((p, r))
 
-    # Round-robin over points, so that early results cover every point.
-    max_target = max(targets.values(), default=0)
-    for r in range(max_target):
+    def fill() -> None:
+        while queue and backend.outstanding() < cap:
+            p, r = queue.popleft()
+            pt = points[p]
+            backend.submit(Task(p, r, plan.replication_seed(p, r)), pt.scenario, pt.catalog, events)
+
+    for r in range(max(targets.values(), default=0)):
         for p in targets:
-            if r < targets[p] and (p, r) not in submitted:
-                submitted.add((p, r))
-                pt = points[p]
-                backend.submit(
-                    Task(p, r, plan.replication_seed(p, r)), pt.scenario, pt.catalog, events
-                )
+            if r < targets[p]:
+                enqueue(p, r)
+    fill()
     n_stored = stored_before
     ran = 0
     for res in backend.results():
@@ -194,7 +200,9 @@ def run_sweep(
         new_target = point_target(plan, values[res.point])
         if new_target != targets[res.point]:
             targets[res.point] = new_target
-            submit_missing(res.point)
+            for r in range(new_target):
+                enqueue(res.point, r)
+        fill()
         if on_progress is not None:
             on_progress(Progress(res.point, res.replication, n_stored, sum(targets.values())))
     return {
