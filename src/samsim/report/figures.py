@@ -56,7 +56,8 @@ def arrange(
 
     Returns the series, the x label and, for categories, the tick labels.
     """
-    numeric = [a for a in axes if a[2]]
+    # A numeric axis needs a value at every point (a `points:` entry may omit it).
+    numeric = [a for a in axes if a[2] and all(a[0] in row["params"] for row in rows)]
     if numeric:
         xpath, xname, _ = numeric[0]
         others = [a for a in axes if a[0] != xpath]
@@ -79,7 +80,7 @@ def arrange(
         est = estimate(row)
         if est is None:
             continue
-        labels.append(f"{row['point']}: {row['label']}")
+        labels.append(f"point {row['point']}")  # the table lists each point's changes
         vals.append((float(row["point"]), *est))
     arr = np.array([v[:4] for v in vals], dtype=float).reshape(-1, 4)
     extra = np.array([v[4] for v in vals], dtype=float)

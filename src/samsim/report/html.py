@@ -150,7 +150,8 @@ def write_report(
                 png_bytes(fig),
                 f"{what} {xs_note}",
                 f"{what} per replication {xs_note}: mean (line) and 95 % confidence "
-                f"interval of the mean ({'band' if ticks is None else 'bars'}; Student t).",
+                f"interval of the mean ({'band' if ticks is None else 'bars'}; Student t)."
+                + ("" if ticks is None else " Points as listed in the table above."),
             )
         )
     ratios = {
