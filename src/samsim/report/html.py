@@ -94,6 +94,7 @@ def write_report(
         name nothing stored.
     """
     from samsim.catalog import load_catalog
+    from samsim.geo.terrain import TerrainError
     from samsim.scenario import Scenario
 
     info = study.info()
@@ -128,11 +129,11 @@ def write_report(
 
     axes = swept_axes(study)
     figures: list[_Figure] = []
-    xs_note = (
-        f"against {axes[0][1] if axes and any(a[2] for a in axes) else 'the points'}"
-        if axes
-        else "for the single point"
-    )
+    _, xname, categories = arrange(rows, axes, metric_estimate("leakers"))
+    if categories is None:
+        xs_note = f"against {xname}"
+    else:
+        xs_note = "for the single point" if len(rows) == 1 else "against the points"
     for key, metric, ylabel, what in (
         ("leakers", "leakers", "leakers per replication", "Leakers"),
         (
@@ -189,7 +190,13 @@ def write_report(
     else:
         from samsim.engine import run_replication
 
-        result = run_replication(sc, cat, replication, seed, record_paths=True, keep_world=True)
+        try:
+            result = run_replication(sc, cat, replication, seed, record_paths=True, keep_world=True)
+        except (TerrainError, OSError) as exc:
+            raise ReportError(
+                f"cannot re-run point {point} replication {replication} for the timeline "
+                f"({exc}); make the scenario's files available, or run the sweep with --events"
+            ) from None
         events = result.events.to_pandas()
         again = dict(result.metrics)
         again.pop("wall_s", None)
@@ -201,8 +208,7 @@ def write_report(
         source = f"re-run from its stored seed {seed}"
         rerun_note = (
             f"<p>Replication {replication} of point {point} was re-run from its stored seed "
-            f"{seed}: its metrics are <b>{'identical to' if same else 'DIFFERENT from'}</b> the "
-            "stored ones.</p>"
+            f"{seed}: its metrics are <b>identical to</b> the stored ones.</p>"
             if same
             else f"<p class='warn'>Replication {replication} of point {point} was re-run from "
             f"its stored seed {seed} and its metrics DIFFER from the stored ones (another samsim "

@@ -355,6 +355,14 @@ def plan_from_texts(sweep_text: str, sweep_path: str, base_text: str, base_path:
                 ]
                 continue
             sc = _resolve_terrain(sc, base_dir)
+            if sc.terrain is not None and not Path(sc.terrain.dem_path).is_file():
+                problems.append(
+                    Problem(
+                        f"point {index} ({label}): terrain.dem_path",
+                        f"no such DEM file: {sc.terrain.dem_path}",
+                    )
+                )
+                continue
             points.append(SweepPoint(index, params, label, sc, cat, point_sha256(sc, cat)))
     if problems:
         raise SweepError(_dedupe(problems))
