@@ -15,6 +15,7 @@ from rich.markup import escape
 from samsim.cli import (
     commands,  # noqa: F401  (registers run, demo, validate, schema, catalog)
     serve,  # noqa: F401  (registers serve)
+    sweep,  # noqa: F401  (registers sweep, results, report)
 )
 from samsim.cli.app import app, err
 
