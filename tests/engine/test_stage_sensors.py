@@ -12,11 +12,13 @@ from samsim.engine import run_replication
 from samsim.engine.stage_sensors import (
     _eo_ir_batch,
     _latest_frame,
+    _looked,
     track_name,
     tracker_takes_angles_only,
 )
 from samsim.scenario import ScenarioError, scenario_from_data
 from samsim.sensors import Detections
+from samsim.tracking import FREE, TENTATIVE, TrackTable
 from samsim.world import build_world
 
 
@@ -176,7 +178,7 @@ def test_eo_ir_batches_are_angles_only_rows_with_the_sensor_pose():
         np.array([0.01, 0.02]),
         np.array([0, 1]),
     )
-    b = _eo_ir_batch(w, det, np.array([5, 6]), np.zeros(w.picture.capacity, bool), 2.0)
+    b = _eo_ir_batch(w, det, np.array([5, 6]), np.zeros(0, np.int64), 2.0)
     m = b.meas
     assert np.all(np.isnan(m.z[:, 0])) and np.all(np.isnan(m.sigma[:, 0]))
     np.testing.assert_allclose(m.z[:, 1:], [[0.1, 0.01], [0.2, 0.02]])
@@ -190,3 +192,16 @@ def test_angles_only_capability_probe_answers_and_is_cached():
     first = tracker_takes_angles_only()
     assert isinstance(first, bool)
     assert tracker_takes_angles_only() is first
+
+
+def test_looks_follow_track_numbers_across_reused_and_grown_rows():
+    table = TrackTable.empty(2)
+    rows = table.allocate(2)
+    table.status[rows] = TENTATIVE
+    looked_ids = table.track_id[rows].copy()  # the sensor looked at tracks 1 and 2
+    table.status[rows[0]] = FREE  # track 1 dropped by an earlier batch ...
+    new = table.allocate(2)  # ... its row reused by track 3, and the table grew
+    table.status[new] = TENTATIVE
+    mask = _looked(table, looked_ids)
+    assert mask.shape == (table.capacity,)
+    assert np.flatnonzero(mask).tolist() == [int(rows[1])]

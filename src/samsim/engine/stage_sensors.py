@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from samsim.sensors import Detections, interrogate, observe, scan
 from samsim.sensors.eo_ir import visible as eo_ir_visible
 from samsim.sensors.radar import looks, turn
-from samsim.tracking import Measurements, TrackerParams, TrackTable
+from samsim.tracking import FREE, Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.world import World
 
@@ -45,7 +45,7 @@ def track_name(track_id: int) -> str:
 class _Batch:
     time_s: float  # mean measurement time, for ordering
     meas: Measurements
-    looked: NDArray[np.bool_]
+    looked_ids: NDArray[np.int64]  # numbers of the tracks the sensor looked at
 
 
 def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
@@ -88,8 +88,8 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
         ri, ti, *_ = looks(radars, w.frame, track_pos, dt_s, grid)
         for s in range(radars.n):
             mine = det.sensor_idx == s
-            looked = _looked(picture, live[ti[ri == s]])
-            if mine.any() or looked.any():
+            looked = picture.track_id[live[ti[ri == s]]]
+            if mine.any() or looked.size:
                 batches.append(
                     _radar_batch(w, det.take(mine), truth[mine], reply[mine], looked, t1_s)
                 )
@@ -103,12 +103,12 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
             si, ti = eo_ir_visible(eo, w.frame, track_pos, None, grid, close)
             for s in range(eo.n):
                 mine = obs.sensor_idx == s
-                looked = _looked(picture, live[ti[si == s]])
-                if mine.any() or looked.any():
+                looked = picture.track_id[live[ti[si == s]]]
+                if mine.any() or looked.size:
                     batches.append(_eo_ir_batch(w, obs.take(mine), truth[mine], looked, t1_s))
     if not batches and live.size:
         # Nothing seen and nothing looked at: run the tracker for coasting deletion.
-        batches.append(_Batch(t1_s, _empty_measurements(), _looked(picture, live[:0])))
+        batches.append(_Batch(t1_s, _empty_measurements(), np.zeros(0, np.int64)))
     for b in sorted(batches, key=lambda b: b.time_s):
         _track(w, b, t1_s)
     turn(radars, dt_s)
@@ -122,14 +122,21 @@ def _truth_rows(det: Detections, rows: NDArray[np.intp]) -> NDArray[np.int64]:
     return truth
 
 
-def _looked(picture: TrackTable, track_rows: NDArray[np.intp]) -> NDArray[np.bool_]:
+def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """(capacity,) mask of the rows that still hold these track numbers.
+
+    Numbers, not rows, cross from the look geometry to the tracker call: an
+    earlier batch of the same step may have grown the table, or freed a row and
+    given it to a new track.
+    """
     looked = np.zeros(picture.capacity, dtype=bool)
-    looked[track_rows] = True
+    if track_ids.size:
+        looked[np.isin(picture.track_id, track_ids) & (picture.status != FREE)] = True
     return looked
 
 
 def _radar_batch(
-    w: World, det: Detections, truth: NDArray, reply: NDArray, looked: NDArray, t1_s: float
+    w: World, det: Detections, truth: NDArray, reply: NDArray, looked_ids: NDArray, t1_s: float
 ) -> _Batch:
     r = w.radars
     si = det.sensor_idx
@@ -142,10 +149,12 @@ def _radar_batch(
         iff=reply.astype(np.int8),
         truth_idx=truth,
     )
-    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked)
+    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
 
 
-def _eo_ir_batch(w: World, det: Detections, truth: NDArray, looked: NDArray, t1_s: float) -> _Batch:
+def _eo_ir_batch(
+    w: World, det: Detections, truth: NDArray, looked_ids: NDArray, t1_s: float
+) -> _Batch:
     e = w.eo_ir
     si = det.sensor_idx
     meas = Measurements(
@@ -157,7 +166,7 @@ def _eo_ir_batch(w: World, det: Detections, truth: NDArray, looked: NDArray, t1_
         iff=np.full(det.n, NO_IFF, np.int8),
         truth_idx=truth,
     )
-    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked)
+    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
 
 
 def _latest_frame(det: Detections) -> Detections:
@@ -190,7 +199,7 @@ def _empty_measurements() -> Measurements:
 def _track(w: World, batch: _Batch, t1_s: float) -> None:
     picture = w.picture
     air = w.air
-    res = track_step(picture, batch.meas, batch.looked, t1_s, TRACKER)
+    res = track_step(picture, batch.meas, _looked(picture, batch.looked_ids), t1_s, TRACKER)
     for row in res.confirmed:
         obj = int(picture.truth_idx[row])
         w.events.add(
