@@ -160,6 +160,7 @@ def visible(
         terrain.east0_m,
         terrain.north0_m,
         terrain.cell_m,
+        terrain.max_height_m,
         refraction_per_m2(),
     )
     if range_m is not None:

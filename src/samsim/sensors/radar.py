@@ -236,6 +236,7 @@ def looks(
         terrain.east0_m,
         terrain.north0_m,
         terrain.cell_m,
+        terrain.max_height_m,
         refraction_per_m2(),
     )
 

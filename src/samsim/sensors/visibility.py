@@ -37,17 +37,20 @@ class TerrainGrid:
     north0_m: float
     cell_m: float
     height_m: NDArray[np.float64]
+    max_height_m: float  # highest ground: a ray above it cannot be blocked there
 
     @classmethod
     def of(cls, terrain: Terrain | None) -> TerrainGrid:
         if terrain is None or terrain.is_flat:
-            return cls(False, 0.0, 0.0, 1.0, np.zeros((2, 2)))
+            return cls(False, 0.0, 0.0, 1.0, np.zeros((2, 2)), 0.0)
+        height = np.ascontiguousarray(terrain.height_m, dtype=np.float64)
         return cls(
             True,
             float(terrain.east0_m),
             float(terrain.north0_m),
             float(terrain.cell_m),
-            np.ascontiguousarray(terrain.height_m, dtype=np.float64),
+            height,
+            float(height.max()),
         )
 
 
@@ -72,7 +75,7 @@ def _surface(h, e0, n0, cell, x, y):  # pragma: no cover - compiled
 
 @jit
 def ray_blocked(
-    ax, ay, az, bx, by, bz, h, e0, n0, cell, radius, refr_per_m2
+    ax, ay, az, bx, by, bz, h, e0, n0, cell, hmax, radius, refr_per_m2
 ):  # pragma: no cover - compiled
     """True where the ground rises above the refracted ray from a to b (ENU, m)."""
     dx, dy, dz = bx - ax, by - ay, bz - az
@@ -82,12 +85,14 @@ def ray_blocked(
     for i in range(1, n):
         t = i / n
         px, py, pz = ax + dx * t, ay + dy * t, az + dz * t
-        ground = _surface(h, e0, n0, cell, px, py)
-        if ground <= 0.0:
-            continue  # sea: the smooth-earth horizon test already covers it
-        alt = math.sqrt(px * px + py * py + (pz + radius) ** 2) - radius
         d1 = length * t
-        if ground > alt + d1 * (length - d1) * refr_per_m2:
+        ray = math.sqrt(px * px + py * py + (pz + radius) ** 2) - radius
+        ray += d1 * (length - d1) * refr_per_m2
+        if ray >= hmax:
+            continue  # above the highest ground
+        ground = _surface(h, e0, n0, cell, px, py)
+        # Sea (ground 0) is left to the smooth-earth horizon test.
+        if ground > 0.0 and ground > ray:
             return True
     return False
 
@@ -112,6 +117,7 @@ def visible_pairs(
     e0,
     n0,
     cell,
+    hmax,
     refr_per_m2,
 ):  # pragma: no cover - compiled
     """(sensor, object) pairs inside the swept sector that the sensor can see.
@@ -173,6 +179,7 @@ def visible_pairs(
                 e0,
                 n0,
                 cell,
+                hmax,
                 radius,
                 refr_per_m2,
             ):
@@ -214,6 +221,7 @@ def los_blocked(
             grid.east0_m,
             grid.north0_m,
             grid.cell_m,
+            grid.max_height_m,
             frame_radius_m,
             c,
         )
