@@ -12,11 +12,13 @@ one step is updated by both.
 
 EO/IR angles-only rows (range NaN) are fed only to a tracker that accepts them
 (updates existing tracks, never initiates from them); ``tracker_takes_angles_only``
-finds out once per process by running the tracker on a two-measurement case.
+finds out once per process by running the tracker on a small case (six radar scans
+of one target, then one angles-only measurement).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -217,52 +219,54 @@ def _track(w: World, batch: _Batch, t1_s: float) -> None:
 
 @lru_cache(maxsize=1)
 def tracker_takes_angles_only() -> bool:
-    """Whether ``samsim.tracking.step`` updates a track with an angles-only row
-    (range NaN) without initiating a track from it.
+    """Whether ``samsim.tracking.step`` updates a confirmed track with an angles-only
+    row (range NaN) without starting a track from it.
 
-    Runs the tracker on one range/azimuth/elevation measurement that starts a
-    track and one angles-only measurement of the same object 1 s later.
+    Runs the tracker on six noiseless radar scans of one target moving at
+    constant velocity, then on one angles-only measurement of it: the answer is
+    yes when afterwards there is still exactly one track, updated at the
+    angles-only time, with a finite state.
     """
     table = TrackTable.empty(8)
-    eye = np.eye(3)[None]
+    start = np.array([0.0, 10_000.0, 1_000.0])
+    vel = np.array([100.0, 0.0, 0.0])
 
-    def batch(t: float, z: list[float], sigma: list[float]) -> Measurements:
+    def batch(t: float, angles_only: bool) -> Measurements:
+        p = start + vel * t
+        rng_m = float(np.linalg.norm(p))
+        z = [rng_m, math.atan2(p[0], p[1]) % (2 * math.pi), math.asin(p[2] / rng_m)]
+        sigma = [50.0, 0.003, 0.003]
+        if angles_only:
+            z[0] = sigma[0] = np.nan
         return Measurements(
             time_s=np.array([t]),
             z=np.array([z]),
             sensor_pos_m=np.zeros((1, 3)),
-            sensor_axes=eye.copy(),
+            sensor_axes=np.eye(3)[None].copy(),
             sigma=np.array([sigma]),
             iff=np.full(1, NO_IFF, np.int8),
             truth_idx=np.zeros(1, np.int64),
         )
 
+    def run(t: float, angles_only: bool) -> None:
+        looked = np.zeros(table.capacity, bool)
+        looked[table.live()] = True
+        track_step(table, batch(t, angles_only), looked, t, TRACKER)
+
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            track_step(
-                table,
-                batch(0.0, [10_000.0, 0.0, 0.1], [50.0, 0.003, 0.003]),
-                np.zeros(8, bool),
-                0.0,
-                TRACKER,
-            )
-            live = table.live()
-            if live.size != 1:
+            for t in range(6):
+                run(float(t), angles_only=False)
+            if table.live().size != 1:
                 return False
-            row = int(live[0])
-            hits = int(table.hits[row])
-            looked = np.zeros(table.capacity, bool)
-            looked[row] = True
-            track_step(
-                table, batch(1.0, [np.nan, 0.0, 0.1], [np.nan, 0.001, 0.001]), looked, 1.0, TRACKER
-            )
+            run(5.5, angles_only=True)
     except Exception:  # any failure means the tracker cannot take such rows
         return False
     live = table.live()
     return (
         live.size == 1
-        and int(table.hits[live[0]]) == hits + 1
+        and float(table.time_s[live[0]]) == 5.5
         and bool(np.all(np.isfinite(table.x[live])))
         and bool(np.all(np.isfinite(table.P[live])))
     )
