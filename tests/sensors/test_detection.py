@@ -1,89 +1,103 @@
-"""Probability of detection: Albersheim, Swerling 0 and 1, RCS fluctuation."""
+"""Detection probability formulas against the published table (PUBLIC-DATA 4.2) and each other."""
 
 import math
 
 import numpy as np
 import pytest
+from scipy import integrate
 
-from samsim.sensors import (
+from samsim.sensors.detection import (
     albersheim_pd,
     albersheim_snr_db,
+    pd_exact,
     pd_swerling0,
     pd_swerling1,
-    snr_for_pd_swerling1,
+    pd_swerling3,
+    shnidman_snr_db,
+    snr_for_pd,
+    swerling_factor,
 )
-from samsim.sensors.detection import fluctuate_rcs
+
+# Required single-pulse SNR [dB] (PUBLIC-DATA 4.2, from MathWorks albersheim/shnidman
+# and the exact square-law forms): (Pd, Pfa, N) -> values.
+ALBERSHEIM = {
+    (0.9, 1e-6, 1): 13.11,
+    (0.5, 1e-6, 1): 11.23,
+    (0.9, 1e-6, 10): 4.99,
+    (0.8, 1e-4, 10): 3.35,
+}
+SHNIDMAN = {
+    (0.9, 1e-6, 1): (13.12, 21.35, 21.35, 17.23, 17.23),
+    (0.5, 1e-6, 1): (11.17, 12.51, 12.51, 11.84, 11.84),
+    (0.9, 1e-6, 10): (5.33, 13.58, 6.16, 9.46, 5.75),
+    (0.8, 1e-4, 10): (3.64, 9.00, 4.17, 6.32, 3.91),
+}
+EXACT = {(0.9, 1e-6, 0): 13.18, (0.9, 1e-6, 1): 21.14, (0.5, 1e-6, 0): 11.24, (0.5, 1e-6, 1): 12.77}
 
 
-def db(x: float) -> float:
-    return 10.0 * math.log10(x)
+@pytest.mark.parametrize(("case", "snr_db"), ALBERSHEIM.items())
+def test_albersheim_matches_the_published_table(case, snr_db):
+    assert albersheim_snr_db(*case) == pytest.approx(snr_db, abs=0.01)
 
 
-@pytest.mark.parametrize(
-    ("pd", "pfa", "n_pulses", "snr_db"),
-    [(0.9, 1e-6, 1, 13.11), (0.9, 1e-6, 10, 4.99)],
-)
-def test_albersheim_matches_the_published_values(pd, pfa, n_pulses, snr_db):
-    assert albersheim_snr_db(pd, pfa, n_pulses) == pytest.approx(snr_db, abs=0.02)
+@pytest.mark.parametrize(("case", "snr_db"), ALBERSHEIM.items())
+def test_albersheim_pd_inverts_albersheim_snr(case, snr_db):
+    pd, pfa, n = case
+    assert albersheim_pd(albersheim_snr_db(pd, pfa, n), pfa, n) == pytest.approx(pd, abs=1e-9)
 
 
-@pytest.mark.parametrize("n_pulses", [1, 4, 10])
-def test_albersheim_pd_inverts_albersheim_snr(n_pulses):
-    for pd in (0.3, 0.5, 0.9, 0.99):
-        snr_db = albersheim_snr_db(pd, 1e-6, n_pulses)
-        assert albersheim_pd(snr_db, 1e-6, n_pulses) == pytest.approx(pd, abs=1e-9)
+@pytest.mark.parametrize(("case", "row"), SHNIDMAN.items())
+def test_shnidman_matches_the_published_table_for_swerling_0_to_4(case, row):
+    pd, pfa, n = case
+    got = [shnidman_snr_db(pd, pfa, n, sw) for sw in range(5)]
+    np.testing.assert_allclose(got, row, atol=0.01)
 
 
-def test_exact_swerling1_snr_for_pd_09_pfa_1e6():
-    # ln(1e-6) / ln(0.9) - 1 = 130.13 -> 21.14 dB
-    assert db(snr_for_pd_swerling1(0.9, 1e-6)) == pytest.approx(21.14, abs=0.01)
-    snr = snr_for_pd_swerling1(0.9, 1e-6)
-    assert pd_swerling1(snr, 1e-6) == pytest.approx(0.9, abs=1e-12)
+@pytest.mark.parametrize(("case", "snr_db"), EXACT.items())
+def test_exact_inverse_matches_the_published_exact_values(case, snr_db):
+    pd, pfa, swerling = case
+    assert 10 * math.log10(snr_for_pd(pd, pfa, swerling)) == pytest.approx(snr_db, abs=0.01)
 
 
-def test_swerling0_single_pulse_needs_about_albersheim_snr():
-    # Albersheim is within ~0.2 dB of the exact Marcum Q for one pulse (Richards).
-    snr_db = albersheim_snr_db(0.9, 1e-6, 1)
-    assert float(pd_swerling0(10 ** (snr_db / 10), 1e-6)) == pytest.approx(0.9, abs=0.02)
+@pytest.mark.parametrize("swerling", [0, 1, 3])
+def test_exact_inverse_round_trips(swerling):
+    snr = snr_for_pd(0.8, 1e-6, swerling)
+    assert float(pd_exact(snr, 1e-6, swerling)) == pytest.approx(0.8, abs=1e-8)
 
 
-def test_swerling0_is_pfa_at_zero_snr_and_one_at_high_snr():
-    assert float(pd_swerling0(0.0, 1e-3)) == pytest.approx(1e-3, rel=1e-3)
-    assert float(pd_swerling0(1e4, 1e-6)) == pytest.approx(1.0, abs=1e-12)
+def test_swerling1_closed_form_is_the_marcum_pd_averaged_over_an_exponential_rcs():
+    snr, pfa = 20.0, 1e-6
+    avg, _ = integrate.quad(lambda x: pd_swerling0(snr * x, pfa) * math.exp(-x), 0, 60)
+    assert float(pd_swerling1(snr, pfa)) == pytest.approx(avg, abs=1e-6)
 
 
-def test_fluctuating_target_needs_more_snr_than_a_steady_one():
-    snr = 10 ** (15 / 10)
-    assert pd_swerling1(snr, 1e-6) < pd_swerling0(snr, 1e-6)
+def test_swerling3_closed_form_is_the_marcum_pd_averaged_over_a_chi2_4_rcs():
+    snr, pfa = 30.0, 1e-6
+    density = lambda x: 4.0 * x * math.exp(-2.0 * x)  # noqa: E731 - chi-square(4) with mean 1
+    avg, _ = integrate.quad(lambda x: pd_swerling0(snr * x, pfa) * density(x), 0, 40)
+    assert float(pd_swerling3(snr, pfa)) == pytest.approx(avg, abs=1e-6)
 
 
-@pytest.mark.parametrize("snr_db", [8.0, 13.0, 20.0, 25.0])
-def test_monte_carlo_of_swerling1_draws_reproduces_the_closed_form(snr_db):
-    pfa = 1e-6
-    n = 40_000
-    rng = np.random.default_rng(int(snr_db * 10))
-    snr = 10 ** (snr_db / 10)
-    factor = fluctuate_rcs(np.ones(n), np.ones(n, dtype=np.int8), rng)
-    detected = rng.random(n) < pd_swerling0(snr * factor, pfa)
-    p = float(pd_swerling1(snr, pfa))
-    sigma = math.sqrt(p * (1 - p) / n)
-    assert abs(detected.mean() - p) < 4 * sigma + 1e-4
+def test_shnidman_is_within_its_stated_1_db_of_the_exact_forms():
+    for pd in (0.3, 0.5, 0.7, 0.9, 0.95):
+        for sw, k in ((0, 0), (1, 1), (3, 3)):
+            exact_db = 10 * math.log10(snr_for_pd(pd, 1e-6, sw))
+            assert abs(shnidman_snr_db(pd, 1e-6, 1, k) - exact_db) < 1.0
 
 
-def test_rcs_draws_have_the_swerling_moments():
-    n = 200_000
-    rng = np.random.default_rng(11)
-    mean = 2.5
-    for case, var_over_mean2 in ((0, 0.0), (1, 1.0), (3, 0.5)):
-        draws = fluctuate_rcs(np.full(n, mean), np.full(n, case, dtype=np.int8), rng)
-        assert draws.mean() == pytest.approx(mean, rel=0.01)
-        assert draws.var() / mean**2 == pytest.approx(var_over_mean2, abs=0.02)
+def test_swerling_factors_have_mean_one_and_the_right_spread():
+    rng = np.random.default_rng(3)
+    e1, e2 = rng.standard_exponential((2, 200_000))
+    for case, var in ((0, 0.0), (1, 1.0), (3, 0.5)):
+        f = swerling_factor(np.full(e1.size, case), e1, e2)
+        assert f.mean() == pytest.approx(1.0, abs=0.01)
+        assert f.var() == pytest.approx(var, abs=0.02)
 
 
-def test_rcs_draws_take_two_numbers_per_row_whatever_the_case():
-    # so that a change of one target's Swerling case does not shift every later draw
-    a = np.random.default_rng(5)
-    b = np.random.default_rng(5)
-    fluctuate_rcs(np.ones(7), np.zeros(7, dtype=np.int8), a)
-    fluctuate_rcs(np.ones(7), np.array([1, 3, 0, 1, 3, 0, 1], dtype=np.int8), b)
-    assert a.random() == b.random()
+def test_bad_arguments_name_the_argument():
+    with pytest.raises(ValueError, match="pd"):
+        snr_for_pd(1.0, 1e-6)
+    with pytest.raises(ValueError, match="swerling"):
+        pd_exact(10.0, 1e-6, 2)
+    with pytest.raises(ValueError, match="swerling"):
+        shnidman_snr_db(0.9, 1e-6, 1, 7)

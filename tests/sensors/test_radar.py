@@ -1,190 +1,310 @@
-"""Rotating 3-D radar: coverage, horizon, detection and false alarms."""
+"""The rotating radar: detection statistics, false alarms, beam timing, coverage limits."""
 
 import math
 
 import numpy as np
 import pytest
+from .conftest import FRAME, polar_points, radar_type, radars_at, surface_points
+from scipy import stats
 
-from samsim.geo import LocalFrame, radar_horizon_m
-from samsim.sensors import build_radars, detections_to_enu, scan
-from samsim.sensors.radar import looks, turn
+from samsim.sensors import Detections, TerrainGrid, range_limits, scan
+from samsim.sensors.detection import (
+    albersheim_snr_db,
+    pd_swerling0,
+    pd_swerling1,
+    pd_swerling3,
+)
+from samsim.sensors.radar import false_alarms, looks, resolution_cells, turn
 
-STEP_S = 0.2
-
-
-@pytest.fixture
-def sentinel(catalog):
-    return catalog.radars["sentinel"]
-
-
-@pytest.fixture
-def frame():
-    return LocalFrame.at(25.0, 121.0)
+PFA = 1e-6
 
 
-def _radar(sentinel, frame, seed=0):
-    """One radar at the origin on flat ground: the 4 m mast is the catalog's."""
-    return build_radars(
-        ["r"], [sentinel], np.zeros((1, 3)), np.zeros(1), [0], frame, np.random.default_rng(seed)
-    )
-
-
-def _target(frame, north_m, alt_m, east_m=0.0):
-    """A target ``north_m`` of the origin along the surface, ``alt_m`` above it."""
-    surface = frame.lift(np.array([[east_m, north_m, 0.0]]), np.array([0.0]))
-    return frame.lift(surface, np.array([alt_m]))
-
-
-def _rotations(radars, frame, pos, rcs, n_rot, rng, swerling=1):
-    """Per rotation: number of detections of the (single) target, and of false alarms."""
-    steps = round(radars.rotation_period_s[0] / STEP_S)
+def _rotations(radars, pos, rcs, swerling, n_rot, steps_per_rot=2, seed=1, terrain=None):
+    """Scan ``n_rot`` full rotations of stationary objects; return all detections."""
+    grid = terrain or TerrainGrid.of(None)
+    rng = np.random.default_rng(seed)
+    period = float(radars.rotation_period_s[0])
+    dt = period / steps_per_rot
     vel = np.zeros_like(pos)
-    rcs_m2 = np.full(len(pos), rcs)
-    swerlings = np.full(len(pos), swerling)
-    hits = np.zeros(n_rot, int)
-    false = np.zeros(n_rot, int)
-    t = 0.0
-    for k in range(n_rot):
-        for _ in range(steps):
-            t += STEP_S
-            det = scan(radars, frame, pos, vel, rcs_m2, swerlings, t, STEP_S, rng)
-            hits[k] += int(np.sum(det.truth_idx == 0))
-            false[k] += int(np.sum(det.truth_idx < 0))
-            turn(radars, STEP_S)
-    return hits, false
+    out = []
+    for k in range(n_rot * steps_per_rot):
+        out.append(scan(radars, FRAME, pos, vel, rcs, swerling, (k + 1) * dt, dt, rng, grid))
+        turn(radars, dt)
+    return out
 
 
-def test_radar_stands_on_its_mast(sentinel, frame):
-    radars = _radar(sentinel, frame)
-    assert sentinel.antenna_height_m == 4.0
-    assert radars.height_m[0] == 4.0
-    assert frame.altitude_m(radars.pos_enu_m[0]) == pytest.approx(4.0)
+def _ring(radars, range_m, n, el_deg=2.0):
+    az = np.linspace(0.0, 2 * np.pi, n, endpoint=False) + 0.3
+    return polar_points(radars.pos_enu_m[0], radars.axes[0], range_m, az, math.radians(el_deg))
 
 
-def test_beam_looks_at_a_target_once_per_rotation(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=4)
-    pos = np.vstack([_target(frame, 10e3, 500.0, e) for e in (-7e3, 0.0, 9e3)])
-    steps = round(sentinel.rotation_period_s / STEP_S)
-    seen = np.zeros(3, int)
-    for _ in range(20 * steps):
-        _, ti, *_ = looks(radars, frame, pos, STEP_S)
-        np.add.at(seen, ti, 1)
-        turn(radars, STEP_S)
-    np.testing.assert_array_equal(seen, [20, 20, 20])
+def _rcs_for_snr(radars, snr, range_m):
+    return snr / radars.snr_ref[0] * radars.ref_rcs_m2[0] * (range_m / radars.ref_range_m[0]) ** 4
 
 
-def test_detects_10_m2_at_10_km_every_rotation(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=1)
-    pos = _target(frame, 10e3, 300.0)
-    hits, _ = _rotations(radars, frame, pos, 10.0, 20, np.random.default_rng(1))
-    assert np.mean(hits >= 1) > 0.95
-    assert hits.max() == 1  # one look, so at most one detection, per rotation
+def _measured_pd(dets, n_targets, n_rot):
+    hits = sum(int((d.truth_idx >= 0).sum()) for d in dets)
+    n = n_targets * n_rot
+    return hits / n, math.sqrt(max(hits / n * (1 - hits / n), 1e-4) / n)
 
 
-def test_measurements_scatter_around_the_truth_with_the_catalog_noise(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=2)
-    pos = _target(frame, 20e3, 1000.0, 5e3)
-    rng = np.random.default_rng(2)
-    rel = pos[0] - radars.pos_enu_m[0]
-    true_range = float(np.linalg.norm(rel))
-    ranges, azs = [], []
-    for _ in range(300):
-        det = scan(radars, frame, pos, np.zeros((1, 3)), np.array([10.0]), np.array([0]), 0, 2, rng)
-        ranges += list(det.range_m[det.truth_idx == 0])
-        azs += list(det.az_rad[det.truth_idx == 0])
-        xyz = detections_to_enu(radars, det)[det.truth_idx == 0]
-        assert np.all(np.linalg.norm(xyz - pos, axis=1) < 500.0)
-    assert len(ranges) > 250
-    assert np.mean(ranges) == pytest.approx(true_range, abs=4 * 50 / math.sqrt(len(ranges)))
-    assert np.std(ranges) == pytest.approx(sentinel.sigma_range_m, rel=0.15)
-    true_az = math.atan2(rel[0], rel[1])
-    assert np.std(azs) == pytest.approx(math.radians(sentinel.sigma_azimuth_deg), rel=0.15)
-    assert np.mean(azs) == pytest.approx(true_az, abs=1e-3)
+def test_pd_at_the_albersheim_snr_for_pd_09_measures_09_on_a_steady_target():
+    radars = radars_at([radar_type()])
+    snr_db = albersheim_snr_db(0.9, PFA, 1)  # 13.11 dB
+    snr = 10 ** (snr_db / 10)
+    range_m, n, n_rot = 30_000.0, 2000, 10
+    pos = _ring(radars, range_m, n)
+    rcs = np.full(n, _rcs_for_snr(radars, snr, range_m))
+    pd, sigma = _measured_pd(_rotations(radars, pos, rcs, np.zeros(n, np.int8), n_rot), n, n_rot)
+    # The engine's detector is the exact square-law detector: 0.891 at this SNR.
+    assert pd == pytest.approx(float(pd_swerling0(snr, PFA)), abs=4 * sigma)
+    # Albersheim is accurate to 0.2 dB (0.07 dB off here): Pd stays 0.9 within that and sampling.
+    lo, hi = (
+        pd_swerling0(10 ** ((snr_db - 0.2) / 10), PFA),
+        pd_swerling0(10 ** ((snr_db + 0.2) / 10), PFA),
+    )
+    assert lo - 4 * sigma < pd < hi + 4 * sigma
+    assert pd == pytest.approx(0.9, abs=0.015)
 
 
-def test_low_target_beyond_the_horizon_is_never_detected(sentinel, frame):
-    horizon = float(radar_horizon_m(4.0, 20.0))
-    assert horizon == pytest.approx(26.68e3, rel=1e-2)
-    radars = _radar(sentinel, frame, seed=3)
-    rng = np.random.default_rng(3)
-    far_low = _target(frame, 60e3, 20.0)
-    hits, _ = _rotations(radars, frame, far_low, 10.0, 50, rng)
-    assert hits.sum() == 0
-    # just past the horizon: still hidden, however strong the echo
-    hits, _ = _rotations(radars, frame, _target(frame, horizon + 800.0, 20.0), 1e3, 30, rng)
-    assert hits.sum() == 0
+@pytest.mark.parametrize(
+    ("swerling", "snr_db", "closed_form"), [(1, 10.0, pd_swerling1), (3, 14.0, pd_swerling3)]
+)
+def test_fluctuating_targets_follow_the_closed_form_swerling_curves(swerling, snr_db, closed_form):
+    radars = radars_at([radar_type()])
+    snr = 10 ** (snr_db / 10)
+    range_m, n, n_rot = 30_000.0, 2000, 8
+    pos = _ring(radars, range_m, n)
+    rcs = np.full(n, _rcs_for_snr(radars, snr, range_m))
+    dets = _rotations(radars, pos, rcs, np.full(n, swerling, np.int8), n_rot)
+    pd, sigma = _measured_pd(dets, n, n_rot)
+    assert pd == pytest.approx(float(closed_form(snr, PFA)), abs=4 * sigma)
 
 
-def test_same_range_is_visible_when_above_the_horizon(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=5)
+def test_calibration_gives_pd_05_for_1_m2_swerling_1_at_the_instrumented_range():
+    radars = radars_at([radar_type()])
+    range_m = float(radars.ref_range_m[0]) - 1.0
+    n, n_rot = 2000, 5
+    pos = _ring(radars, range_m, n)
+    dets = _rotations(radars, pos, np.ones(n), np.ones(n, np.int8), n_rot)
+    pd, sigma = _measured_pd(dets, n, n_rot)
+    assert pd == pytest.approx(0.5, abs=4 * sigma)
+
+
+def test_false_alarms_per_rotation_are_poisson_with_mean_pfa_times_cells():
+    pfa = 4e-5
+    rt = radar_type(pfa=pfa)
+    radars = radars_at([rt])
+    expected = pfa * resolution_cells(rt)  # about 32 per rotation
     rng = np.random.default_rng(5)
-    hits, _ = _rotations(radars, frame, _target(frame, 60e3, 1000.0), 10.0, 30, rng)
-    assert np.mean(hits >= 1) > 0.8
-    horizon = float(radar_horizon_m(4.0, 20.0))
-    hits, _ = _rotations(radars, frame, _target(frame, horizon - 2000.0, 20.0), 10.0, 30, rng)
-    assert np.mean(hits >= 1) > 0.8
-
-
-def test_reference_target_has_pd_one_half_at_reference_range(sentinel, frame):
-    # calibration of the catalog: 1 m2 Swerling 1 at 75 km has Pd 0.5 per look
-    assert sentinel.ref_rcs_m2 == 1.0 and sentinel.ref_pd == 0.5
-    radars = _radar(sentinel, frame, seed=6)
-    radars.max_range_m[:] = 80e3  # look just past the instrumented range
-    pos = _target(frame, sentinel.ref_range_m, 3000.0)
-    rng = np.random.default_rng(6)
-    n = 3000
-    got = 0
-    for _ in range(n):
-        det = scan(radars, frame, pos, np.zeros((1, 3)), np.array([1.0]), np.array([1]), 0, 2, rng)
-        got += int(np.sum(det.truth_idx == 0))
-    # the elevation of the 3 km target and the earth curvature move the range a little
-    assert got / n == pytest.approx(0.5, abs=4 * math.sqrt(0.25 / n) + 0.02)
-
-
-def test_outside_instrumented_range_or_inside_minimum_range_is_not_seen(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=7)
-    rng = np.random.default_rng(7)
-    for north in (300.0, 80e3):
-        hits, _ = _rotations(radars, frame, _target(frame, north, 8000.0), 1e4, 5, rng)
-        assert hits.sum() == 0, north
-
-
-def test_false_alarms_per_rotation_match_pfa_times_cells(sentinel, frame):
-    cells = (
-        (sentinel.instrumented_range_m - sentinel.min_range_m)
-        / sentinel.range_resolution_m
-        * (360.0 / sentinel.azimuth_beamwidth_deg)
-        * sentinel.elevation_beams
+    period = float(radars.rotation_period_s[0])
+    counts, ranges, els = [], [], []
+    for k in range(400):
+        fa = false_alarms(radars, (k + 1) * period, period, rng)
+        counts.append(fa.n)
+        ranges.append(fa.range_m)
+        els.append(fa.el_rad)
+    counts = np.array(counts)
+    assert counts.mean() == pytest.approx(expected, abs=4 * math.sqrt(expected / counts.size))
+    # Poisson: dispersion index (n - 1) s^2 / mean ~ chi-square(n - 1).
+    dispersion = (counts.size - 1) * counts.var(ddof=1) / counts.mean()
+    assert stats.chi2(counts.size - 1).cdf(dispersion) == pytest.approx(0.5, abs=0.4995)
+    # Spread uniformly over the cells of the surveillance volume.
+    r, e = np.concatenate(ranges), np.concatenate(els)
+    assert (
+        stats.kstest(
+            r, stats.uniform(rt.min_range_m, rt.instrumented_range_m - rt.min_range_m).cdf
+        ).pvalue
+        > 1e-3
     )
-    expected_per_rotation = sentinel.pfa * cells  # about 0.79
-    radars = _radar(sentinel, frame, seed=8)
-    assert radars.cells_per_scan[0] == pytest.approx(cells)
-    rng = np.random.default_rng(8)
-    n_rot = 400
-    _, false = _rotations(radars, frame, np.zeros((0, 3)), 1.0, n_rot, rng)
-    mean = expected_per_rotation * n_rot
-    assert abs(false.sum() - mean) < 4 * math.sqrt(mean)
+    el_lo, el_hi = math.radians(rt.elevation_min_deg), math.radians(rt.elevation_max_deg)
+    assert stats.kstest(e, stats.uniform(el_lo, el_hi - el_lo).cdf).pvalue > 1e-3
 
 
-def test_false_alarms_lie_inside_the_coverage(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=9)
-    rng = np.random.default_rng(9)
-    ranges, els = [], []
-    for k in range(2000):
+def test_false_alarms_fall_in_the_swept_sector_at_the_beam_time():
+    rt = radar_type(pfa=1e-4)
+    radars = radars_at([rt], beam_az_rad=1.0)
+    fa = false_alarms(radars, 10.0, 0.5, np.random.default_rng(2))
+    sweep = 2 * np.pi * 0.5 / rt.rotation_period_s
+    assert fa.n > 10
+    offset = np.mod(fa.az_rad - 1.0, 2 * np.pi)
+    assert np.all(offset <= sweep + 1e-12)
+    # Time stamp = when the beam crossed that azimuth.
+    np.testing.assert_allclose(fa.time_s, 9.5 + offset / sweep * 0.5, atol=1e-9)
+
+
+def test_beam_looks_at_each_target_once_per_rotation_when_it_passes_its_azimuth():
+    radars = radars_at([radar_type()], beam_az_rad=0.25)
+    n, n_rot = 24, 4
+    az = np.linspace(0.0, 2 * np.pi, n, endpoint=False) + 0.01
+    pos = polar_points(radars.pos_enu_m[0], radars.axes[0], 20_000.0, az, 0.05)
+    rcs = np.full(n, 1000.0)  # SNR > 60 dB: Pd = 1 to machine precision
+    period = float(radars.rotation_period_s[0])
+    dets = _rotations(radars, pos, rcs, np.zeros(n, np.int8), n_rot, steps_per_rot=5)
+    times = np.concatenate([d.time_s for d in dets])
+    truth = np.concatenate([d.truth_idx for d in dets])
+    assert np.bincount(truth[truth >= 0], minlength=n).tolist() == [n_rot] * n
+    for t in range(n):
+        got = np.sort(times[truth == t])
+        first = np.mod(az[t] - 0.25, 2 * np.pi) / (2 * np.pi) * period
+        np.testing.assert_allclose(got, first + period * np.arange(n_rot), atol=1e-9)
+
+
+def test_detections_are_measured_where_the_target_was_when_the_beam_passed():
+    radars = radars_at(
+        [radar_type(sigma_range_m=1e-3, sigma_azimuth_deg=1e-6, sigma_elevation_deg=1e-6)]
+    )
+    pos = polar_points(radars.pos_enu_m[0], radars.axes[0], 20_000.0, 1.0, 0.05)[None]
+    vel = np.array([[200.0, 0.0, 0.0]])
+    hits = []
+    rng = np.random.default_rng(0)
+    for k in range(4):
         det = scan(
-            radars, frame, np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0), np.zeros(0), k, 2, rng
+            radars,
+            FRAME,
+            pos + vel * k,
+            vel,
+            np.array([1e3]),
+            np.zeros(1, np.int8),
+            float(k),
+            1.0,
+            rng,
         )
-        ranges += list(det.range_m)
-        els += list(det.el_rad)
-    assert len(ranges) > 1000
-    assert min(ranges) >= sentinel.min_range_m and max(ranges) <= sentinel.instrumented_range_m
-    assert min(els) >= math.radians(sentinel.elevation_min_deg)
+        turn(radars, 1.0)
+        hits += [
+            (det.time_s[i], det.range_m[i], det.az_rad[i])
+            for i in range(det.n)
+            if det.truth_idx[i] == 0
+        ]
+    assert len(hits) == 2
+    for t, r_m, az in hits:
+        truth = pos[0] + vel[0] * t
+        local = radars.axes[0] @ (truth - radars.pos_enu_m[0])
+        assert r_m == pytest.approx(np.linalg.norm(local), abs=0.05)
+        assert az == pytest.approx(math.atan2(local[0], local[1]) % (2 * np.pi), abs=1e-6)
 
 
-def test_lost_radar_sees_nothing(sentinel, frame):
-    radars = _radar(sentinel, frame, seed=10)
-    radars.alive[:] = False
-    hits, false = _rotations(
-        radars, frame, _target(frame, 10e3, 300.0), 10.0, 10, np.random.default_rng(10)
+def test_measurement_noise_has_the_catalog_sigmas():
+    rt = radar_type()
+    radars = radars_at([rt])
+    n = 3000
+    az = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
+    pos = polar_points(radars.pos_enu_m[0], radars.axes[0], 20_000.0, az, 0.05)
+    dets = _rotations(radars, pos, np.full(n, 1e3), np.zeros(n, np.int8), 1)
+    det = Detections.concat(dets)
+    real = det.truth_idx >= 0
+    err_r = det.range_m[real] - 20_000.0
+    err_az = np.mod(det.az_rad[real] - az[det.truth_idx[real]] + np.pi, 2 * np.pi) - np.pi
+    err_el = det.el_rad[real] - 0.05
+    for err, sigma in (
+        (err_r, rt.sigma_range_m),
+        (err_az, math.radians(rt.sigma_azimuth_deg)),
+        (err_el, math.radians(rt.sigma_elevation_deg)),
+    ):
+        assert abs(err.mean()) < 4 * sigma / math.sqrt(err.size)
+        assert err.std() == pytest.approx(sigma, rel=0.06)
+
+
+def test_target_below_the_radar_horizon_is_never_detected():
+    radars = radars_at([radar_type()])  # antenna 4 m above the sea
+    # 4/3 earth: 4.12 km x (sqrt(4) + sqrt(100)) = 49.5 km for a target at 100 m.
+    pos = surface_points(
+        [[0.0, 45_000.0], [0.0, 53_000.0], [30_000.0, -45_000.0]], [100.0, 100.0, 100.0]
     )
-    assert hits.sum() == 0 and false.sum() == 0
+    dets = _rotations(radars, pos, np.full(3, 1e4), np.zeros(3, np.int8), 10)
+    counts = np.bincount(np.concatenate([d.truth_idx[d.truth_idx >= 0] for d in dets]), minlength=3)
+    assert counts[1] == 0
+    assert counts[0] == 10
+    assert counts[2] == 0  # 54 km away, also below the horizon
+
+
+def test_min_range_and_elevation_limits_are_blind():
+    rt = radar_type()
+    radars = radars_at([rt])
+    p, ax = radars.pos_enu_m[0], radars.axes[0]
+    pos = np.vstack(
+        [
+            polar_points(p, ax, rt.min_range_m * 0.8, 0.5, 0.1),  # inside the minimum range
+            polar_points(p, ax, 10_000.0, 1.5, math.radians(rt.elevation_max_deg + 5)),  # above
+            polar_points(p, ax, 10_000.0, 2.5, math.radians(rt.elevation_min_deg - 1)),  # below
+            polar_points(p, ax, rt.instrumented_range_m + 500.0, 3.5, 0.2),  # beyond
+            polar_points(p, ax, 10_000.0, 4.5, 0.2),  # control
+        ]
+    )
+    dets = _rotations(radars, pos, np.full(5, 1e4), np.zeros(5, np.int8), 5)
+    counts = np.bincount(np.concatenate([d.truth_idx[d.truth_idx >= 0] for d in dets]), minlength=5)
+    assert counts.tolist() == [0, 0, 0, 0, 5]
+
+
+def test_target_behind_a_terrain_ridge_is_never_detected(ridge_terrain):
+    grid = TerrainGrid.of(ridge_terrain)
+    radars = radars_at([radar_type()], ground_alt_m=[20.0])
+    pos = surface_points(
+        [[20_000.0, 0.0], [-20_000.0, 0.0], [20_000.0, 5_000.0], [20_000.0, 0.0]],
+        [300.0, 300.0, 300.0, 5_000.0],
+    )
+    dets = _rotations(radars, pos, np.full(4, 1e4), np.zeros(4, np.int8), 10, terrain=grid)
+    counts = np.bincount(np.concatenate([d.truth_idx[d.truth_idx >= 0] for d in dets]), minlength=4)
+    # Behind the 1000 m ridge at 300 m: never; in the open, or high above the ridge: every look.
+    assert counts.tolist() == [0, 10, 0, 10]
+    # Without the DEM the same low targets are seen.
+    radars = radars_at([radar_type()], ground_alt_m=[20.0])
+    dets = _rotations(radars, pos, np.full(4, 1e4), np.zeros(4, np.int8), 10)
+    counts = np.bincount(np.concatenate([d.truth_idx[d.truth_idx >= 0] for d in dets]), minlength=4)
+    assert counts.tolist() == [10, 10, 10, 10]
+
+
+def test_visibility_kernel_masks_like_terrain_masked(ridge_terrain):
+    grid = TerrainGrid.of(ridge_terrain)
+    rng = np.random.default_rng(4)
+    radars = radars_at([radar_type()], ground_alt_m=[200.0])
+    ends = surface_points(
+        rng.uniform(-25_000.0, 25_000.0, (300, 2)), rng.uniform(300.0, 2500.0, 300)
+    )
+    _, ti, *_ = looks(radars, FRAME, ends, 2.0, grid)  # a full rotation: every direction
+    seen = np.zeros(len(ends), bool)
+    seen[ti] = True
+    masked = np.array([ridge_terrain.masked(FRAME, radars.pos_enu_m[0], e[None])[0] for e in ends])
+    in_range = np.linalg.norm(ends - radars.pos_enu_m[0], axis=1) >= radars.min_range_m[0]
+    assert masked[in_range].sum() > 30 and (~masked[in_range]).sum() > 30
+    assert (seen[in_range] == ~masked[in_range]).mean() > 0.99
+
+
+def test_several_radars_each_see_their_own_sectors():
+    radars = radars_at([radar_type(), radar_type()], ground_en_m=[[0.0, 0.0], [40_000.0, 0.0]])
+    radars.beam_az_rad = np.array([0.0, np.pi])
+    pos = surface_points([[20_000.0, 20_000.0]], [1000.0])
+    dets = _rotations(radars, pos, np.full(1, 1e4), np.zeros(1, np.int8), 3)
+    det = Detections.concat(dets)
+    real = det.truth_idx >= 0
+    assert np.bincount(det.sensor_idx[real], minlength=2).tolist() == [3, 3]
+    # Radar 0 sees it to its north-east, radar 1 to its north-west.
+    az0 = det.az_rad[real & (det.sensor_idx == 0)]
+    az1 = det.az_rad[real & (det.sensor_idx == 1)]
+    np.testing.assert_allclose(az0, np.pi / 4, atol=0.01)
+    np.testing.assert_allclose(az1, 7 * np.pi / 4, atol=0.01)
+
+
+def test_lost_radar_sees_nothing_and_raises_no_false_alarms():
+    radars = radars_at([radar_type(pfa=1e-4)])
+    radars.alive[:] = False
+    pos = surface_points([[0.0, 20_000.0]], [1000.0])
+    dets = _rotations(radars, pos, np.full(1, 1e4), np.zeros(1, np.int8), 3)
+    assert sum(d.n for d in dets) == 0
+
+
+def test_range_limits_match_the_scaling_and_horizon_tables():
+    rt = radar_type()
+    # PUBLIC-DATA 4.4: 0.1 m2 -> 42.2 km, 0.01 m2 -> 23.7 km (75 km reference).
+    assert range_limits(rt, 0.1, 5000.0).radar_equation_m == pytest.approx(42_200, rel=2e-3)
+    assert range_limits(rt, 0.01, 5000.0).radar_equation_m == pytest.approx(23_700, rel=2e-3)
+    # PUBLIC-DATA 4.3: 4 m radar, 100 m target -> 49.5 km; 15 m target -> 24.2 km.
+    low = range_limits(rt, 1.0, 15.0)
+    assert low.horizon_m == pytest.approx(24_200, rel=5e-3)
+    assert low.binding == "horizon" and low.effective_m == low.horizon_m
+    assert range_limits(rt, 0.01, 5000.0).binding == "radar_equation"
+    assert range_limits(rt, 100.0, 5000.0).binding == "instrumented"
+    # Pd 0.9 on a Swerling-1 target needs 21.14 dB against 12.77 dB for 0.5: R x 10^(-8.37/40).
+    assert range_limits(rt, 1.0, 5000.0, pd=0.9).radar_equation_m == pytest.approx(
+        75_000 * 10 ** (-(21.14 - 12.77) / 40), rel=2e-3
+    )

@@ -38,10 +38,15 @@ class RadarType(_Entry):
 
 
 class EoIrType(_Entry):
-    """Passive EO/IR sensor, angles only."""
+    """Passive EO/IR sensor, angles only; detection range by target category."""
 
     range_small_drone_m: PositiveFloat
     range_cruise_missile_m: PositiveFloat
+    range_aircraft_m: PositiveFloat
+    prob_detection: float = Field(gt=0, le=1)
+    elevation_min_deg: float = Field(ge=-10, le=90)
+    elevation_max_deg: float = Field(ge=-10, le=90)
+    mast_height_m: float = Field(ge=0)
     sigma_azimuth_deg: PositiveFloat
     sigma_elevation_deg: PositiveFloat
     update_period_s: PositiveFloat

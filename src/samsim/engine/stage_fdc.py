@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from samsim.engine.stage_interceptors import icpt_name
+from samsim.engine.stage_sensors import track_name
 from samsim.fire_control import Engagement, decide, fire_round, service_reloads
 from samsim.fire_control.identify import ID_NAMES
 from samsim.interceptors import FLYING
@@ -45,7 +46,7 @@ def fdc_stage(w: World, t_s: float) -> None:
             w.events.add(
                 t_s,
                 "track_identified",
-                f"{fdc.name}/T{fdc.tracks.track_id[row]}",
+                track_name(fdc.tracks.track_id[row]),
                 w.air.name[obj] if obj >= 0 else "clutter",
                 fdc.tracks.x[row, :3],
                 ID_NAMES[fdc.tracks.ident[row]],
@@ -106,8 +107,8 @@ def _handover(w: World, fdc, r: int, t_s: float) -> int:
     w.events.add(
         t_s,
         "track_handover",
-        f"{fdc.name}/T{old_id}",
-        f"{fdc.name}/T{new_id}",
+        track_name(old_id),
+        track_name(new_id),
         expected,
         f"distance_m={d[best]:.0f}",
     )
@@ -157,11 +158,11 @@ def _launch(w: World, f_idx: int, shot, t_s: float) -> None:
     w.events.add(
         t_s,
         "engage",
-        f"{fdc.name}/T{shot.track_id}",
+        track_name(shot.track_id),
         w.launchers.name[L],
         target,
         f"truth={truth};allegiance={allegiance};tti_s={shot.time_to_intercept_s:.1f}",
     )
     w.events.add(
-        t_s, "launch", icpt_name(w, r), f"{fdc.name}/T{shot.track_id}", pos, w.launchers.name[L]
+        t_s, "launch", icpt_name(w, r), track_name(shot.track_id), pos, w.launchers.name[L]
     )

@@ -1,84 +1,272 @@
-"""Engine stage for sensing and tracking: radar scans, IFF, and every FDC's tracker."""
+"""Engine stage for sensing and tracking: radar scans, EO/IR frames, IFF, the network tracker.
+
+Fusion: all fire units' sensors feed ONE network tracker (a single
+``TrackTable``, ``World.picture``, Link-16 style), which every FDC's
+``tracks`` refers to, so track numbers are stable and shared, and a fire unit
+that loses its own radar keeps the picture. Fusion is at measurement level:
+every measurement carries its sensor's position and level-frame rotation
+(``sensor_pos_m``, ``sensor_axes``), which registers it in the common ENU
+frame. Each sensor's measurements of the step go to the tracker as one batch,
+batches in order of their mean time, so that a target seen by two radars in
+one step is updated by both.
+
+EO/IR angles-only rows (range NaN) are fed only to a tracker that accepts them
+(updates existing tracks, never initiates from them); ``tracker_takes_angles_only``
+finds out once per process by running the tracker on a small case (six radar scans
+of one target, then one angles-only measurement).
+"""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
 
-from samsim.sensors import interrogate, scan
+import numpy as np
+from numpy.typing import NDArray
+
+from samsim.sensors import Detections, interrogate, observe, scan
+from samsim.sensors.eo_ir import visible as eo_ir_visible
 from samsim.sensors.radar import looks, turn
-from samsim.tracking import Measurements, TrackerParams
+from samsim.tracking import FREE, Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.world import World
 
 TRACKER = TrackerParams()
+PICTURE_NAME = "net"
+NO_IFF = -1
+
+
+def track_name(track_id: int) -> str:
+    """Event name of a network track, e.g. ``net/T12``."""
+    return f"{PICTURE_NAME}/T{int(track_id)}"
+
+
+@dataclass(slots=True)
+class _Batch:
+    time_s: float  # mean measurement time, for ordering
+    meas: Measurements
+    looked_ids: NDArray[np.int64]  # numbers of the tracks the sensor looked at
 
 
 def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
-    """Radar scan over (t1 - dt, t1], IFF, then every FDC's tracker; then turn the beams."""
-    air = w.air
-    if w.radars.n == 0:
+    """Sensors over (t1 - dt, t1], IFF, then the network tracker; then turn the beams."""
+    radars, eo = w.radars, w.eo_ir
+    if radars.n == 0 and eo.n == 0:
         return
+    radars.alive &= radars.lost_at_s > t1_s
+    eo.alive &= eo.lost_at_s > t1_s
+    air = w.air
     rows = np.flatnonzero(air.flying)
-    det = scan(
-        w.radars,
-        w.frame,
-        air.pos_enu_m[rows],
-        air.vel_enu_mps[rows],
-        air.rcs_m2[rows],
-        air.swerling[rows],
-        t1_s,
-        dt_s,
-        w.rng["radar"],
-    )
+    pos, vel = air.pos_enu_m[rows], air.vel_enu_mps[rows]
+    grid = w.terrain_grid
+    picture = w.picture
+    live = picture.live()
+    track_pos = picture.position_at(live, t1_s)
+    batches: list[_Batch] = []
+    if radars.n:
+        det = scan(
+            radars,
+            w.frame,
+            pos,
+            vel,
+            air.rcs_m2[rows],
+            air.swerling[rows],
+            t1_s,
+            dt_s,
+            w.rng["radar"],
+            grid,
+        )
+        truth = _truth_rows(det, rows)
+        iff = w.catalog.iff
+        reply = interrogate(
+            truth,
+            air.allegiance,
+            iff.civil_reply_probability,
+            iff.friend_reply_probability,
+            w.rng["iff"],
+        )
+        ri, ti, *_ = looks(radars, w.frame, track_pos, dt_s, grid)
+        for s in range(radars.n):
+            mine = det.sensor_idx == s
+            looked = picture.track_id[live[ti[ri == s]]]
+            if mine.any() or looked.size:
+                batches.append(
+                    _radar_batch(w, det.take(mine), truth[mine], reply[mine], looked, t1_s)
+                )
+    if eo.n:
+        obs = observe(eo, w.frame, pos, vel, air.category[rows], t1_s, dt_s, w.rng["eoir"], grid)
+        if tracker_takes_angles_only():
+            obs = _latest_frame(obs)
+            truth = _truth_rows(obs, rows)
+            # A track counts as looked at inside the range at which the smallest targets show.
+            close = eo.range_by_category_m.min(axis=1)
+            si, ti = eo_ir_visible(eo, w.frame, track_pos, None, grid, close)
+            for s in range(eo.n):
+                mine = obs.sensor_idx == s
+                looked = picture.track_id[live[ti[si == s]]]
+                if mine.any() or looked.size:
+                    batches.append(_eo_ir_batch(w, obs.take(mine), truth[mine], looked, t1_s))
+    if not batches and live.size:
+        # Nothing seen and nothing looked at: run the tracker for coasting deletion.
+        batches.append(_Batch(t1_s, _empty_measurements(), np.zeros(0, np.int64)))
+    for b in sorted(batches, key=lambda b: b.time_s):
+        _track(w, b, t1_s)
+    turn(radars, dt_s)
+
+
+def _truth_rows(det: Detections, rows: NDArray[np.intp]) -> NDArray[np.int64]:
+    """Air-object rows of detections (-1 for false alarms)."""
     truth = np.full(det.n, -1, dtype=np.int64)
     real = det.truth_idx >= 0
     truth[real] = rows[det.truth_idx[real]]
-    iff_params = w.catalog.iff
-    reply = interrogate(
-        truth,
-        air.allegiance,
-        iff_params.civil_reply_probability,
-        iff_params.friend_reply_probability,
-        w.rng["iff"],
+    return truth
+
+
+def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """(capacity,) mask of the rows that still hold these track numbers.
+
+    Numbers, not rows, cross from the look geometry to the tracker call: an
+    earlier batch of the same step may have grown the table, or freed a row and
+    given it to a new track.
+    """
+    looked = np.zeros(picture.capacity, dtype=bool)
+    if track_ids.size:
+        looked[np.isin(picture.track_id, track_ids) & (picture.status != FREE)] = True
+    return looked
+
+
+def _radar_batch(
+    w: World, det: Detections, truth: NDArray, reply: NDArray, looked_ids: NDArray, t1_s: float
+) -> _Batch:
+    r = w.radars
+    si = det.sensor_idx
+    meas = Measurements(
+        time_s=det.time_s,
+        z=np.stack([det.range_m, det.az_rad, det.el_rad], axis=1),
+        sensor_pos_m=r.pos_enu_m[si],
+        sensor_axes=r.axes[si],
+        sigma=np.stack([r.sigma_range_m[si], r.sigma_az_rad[si], r.sigma_el_rad[si]], axis=1),
+        iff=reply.astype(np.int8),
+        truth_idx=truth,
     )
-    for f_idx, fdc in enumerate(w.fdcs):
-        mine = w.radars.battery_idx[det.radar_idx] == f_idx
-        tracks = fdc.tracks
-        live = tracks.live()
-        looked = np.zeros(tracks.capacity, dtype=bool)
-        if live.size and fdc.radar_idx.size:
-            ri, ti, *_ = looks(w.radars, w.frame, tracks.position_at(live, t1_s), dt_s)
-            looked[live[ti[w.radars.battery_idx[ri] == f_idx]]] = True
-        if not mine.any() and not looked.any():
-            continue
-        ri = det.radar_idx[mine]
-        meas = Measurements(
-            time_s=det.time_s[mine],
-            z=np.stack([det.range_m[mine], det.az_rad[mine], det.el_rad[mine]], axis=1),
-            sensor_pos_m=w.radars.pos_enu_m[ri],
-            sensor_axes=w.radars.axes[ri],
-            sigma=np.stack(
-                [w.radars.sigma_range_m[ri], w.radars.sigma_az_rad[ri], w.radars.sigma_el_rad[ri]],
-                axis=1,
-            ),
-            iff=reply[mine],
-            truth_idx=truth[mine],
+    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
+
+
+def _eo_ir_batch(
+    w: World, det: Detections, truth: NDArray, looked_ids: NDArray, t1_s: float
+) -> _Batch:
+    e = w.eo_ir
+    si = det.sensor_idx
+    meas = Measurements(
+        time_s=det.time_s,
+        z=np.stack([det.range_m, det.az_rad, det.el_rad], axis=1),
+        sensor_pos_m=e.pos_enu_m[si],
+        sensor_axes=e.axes[si],
+        sigma=np.stack([np.full(det.n, np.nan), e.sigma_az_rad[si], e.sigma_el_rad[si]], axis=1),
+        iff=np.full(det.n, NO_IFF, np.int8),
+        truth_idx=truth,
+    )
+    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
+
+
+def _latest_frame(det: Detections) -> Detections:
+    """The last detection of each (sensor, object) in the step.
+
+    One tracker batch updates a track at most once, so earlier frames of the
+    same step would be discarded by the association anyway.
+    """
+    if det.n == 0:
+        return det
+    key = det.sensor_idx.astype(np.int64) * (int(det.truth_idx.max()) + 1) + det.truth_idx
+    order = np.lexsort((det.time_s, key))
+    last = np.ones(order.size, dtype=bool)
+    last[:-1] = key[order][1:] != key[order][:-1]
+    return det.take(np.sort(order[last]))
+
+
+def _empty_measurements() -> Measurements:
+    return Measurements(
+        time_s=np.zeros(0),
+        z=np.zeros((0, 3)),
+        sensor_pos_m=np.zeros((0, 3)),
+        sensor_axes=np.zeros((0, 3, 3)),
+        sigma=np.zeros((0, 3)),
+        iff=np.zeros(0, np.int8),
+        truth_idx=np.zeros(0, np.int64),
+    )
+
+
+def _track(w: World, batch: _Batch, t1_s: float) -> None:
+    picture = w.picture
+    air = w.air
+    res = track_step(picture, batch.meas, _looked(picture, batch.looked_ids), t1_s, TRACKER)
+    for row in res.confirmed:
+        obj = int(picture.truth_idx[row])
+        w.events.add(
+            t1_s,
+            "track_confirmed",
+            track_name(picture.track_id[row]),
+            air.name[obj] if obj >= 0 else "clutter",
+            picture.x[row, :3],
         )
-        res = track_step(tracks, meas, looked, t1_s, TRACKER)
-        for row in res.confirmed:
-            obj = int(tracks.truth_idx[row])
-            w.events.add(
-                t1_s,
-                "track_confirmed",
-                f"{fdc.name}/T{tracks.track_id[row]}",
-                air.name[obj] if obj >= 0 else "clutter",
-                tracks.x[row, :3],
-            )
-        for tid, obj in zip(res.deleted_ids, res.deleted_truth, strict=True):
-            w.events.add(
-                t1_s,
-                "track_dropped",
-                f"{fdc.name}/T{tid}",
-                air.name[obj] if obj >= 0 else "clutter",
-            )
-    turn(w.radars, dt_s)
+    for tid, obj in zip(res.deleted_ids, res.deleted_truth, strict=True):
+        w.events.add(
+            t1_s, "track_dropped", track_name(tid), air.name[obj] if obj >= 0 else "clutter"
+        )
+
+
+@lru_cache(maxsize=1)
+def tracker_takes_angles_only() -> bool:
+    """Whether ``samsim.tracking.step`` updates a confirmed track with an angles-only
+    row (range NaN) without starting a track from it.
+
+    Runs the tracker on six noiseless radar scans of one target moving at
+    constant velocity, then on one angles-only measurement of it: the answer is
+    yes when afterwards there is still exactly one track, updated at the
+    angles-only time, with a finite state.
+    """
+    table = TrackTable.empty(8)
+    start = np.array([0.0, 10_000.0, 1_000.0])
+    vel = np.array([100.0, 0.0, 0.0])
+
+    def batch(t: float, angles_only: bool) -> Measurements:
+        p = start + vel * t
+        rng_m = float(np.linalg.norm(p))
+        z = [rng_m, math.atan2(p[0], p[1]) % (2 * math.pi), math.asin(p[2] / rng_m)]
+        sigma = [50.0, 0.003, 0.003]
+        if angles_only:
+            z[0] = sigma[0] = np.nan
+        return Measurements(
+            time_s=np.array([t]),
+            z=np.array([z]),
+            sensor_pos_m=np.zeros((1, 3)),
+            sensor_axes=np.eye(3)[None].copy(),
+            sigma=np.array([sigma]),
+            iff=np.full(1, NO_IFF, np.int8),
+            truth_idx=np.zeros(1, np.int64),
+        )
+
+    def run(t: float, angles_only: bool) -> None:
+        looked = np.zeros(table.capacity, bool)
+        looked[table.live()] = True
+        track_step(table, batch(t, angles_only), looked, t, TRACKER)
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            for t in range(6):
+                run(float(t), angles_only=False)
+            if table.live().size != 1:
+                return False
+            run(5.5, angles_only=True)
+    except Exception:  # any failure means the tracker cannot take such rows
+        return False
+    live = table.live()
+    return (
+        live.size == 1
+        and float(table.time_s[live[0]]) == 5.5
+        and bool(np.all(np.isfinite(table.x[live])))
+        and bool(np.all(np.isfinite(table.P[live])))
+    )

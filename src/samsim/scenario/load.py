@@ -132,6 +132,14 @@ def _cross_check(sc: Scenario, cat: Catalog) -> list[Problem]:
         for j, r in enumerate(b.radars):
             if r.type not in cat.radars:
                 problems.append(_unknown(f"{base}.radars[{j}].type", r.type, cat.radars))
+        for j, e in enumerate(b.eo_ir):
+            if e.type not in cat.eo_ir:
+                problems.append(_unknown(f"{base}.eo_ir[{j}].type", e.type, cat.eo_ir))
+        sensor_names = [r.name for r in b.radars] + [e.name for e in b.eo_ir]
+        for p in _duplicates("sensors", sensor_names):
+            j = int(p.path[len("sensors[") : -len("].name")])
+            where = f"radars[{j}]" if j < len(b.radars) else f"eo_ir[{j - len(b.radars)}]"
+            problems.append(Problem(f"{base}.{where}.name", p.message))
         for j, ln in enumerate(b.launchers):
             lpath = f"{base}.launchers[{j}]"
             if ln.type not in cat.launchers:

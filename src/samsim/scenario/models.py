@@ -57,10 +57,28 @@ class Fdc(Point):
 
 
 class Radar(Point):
-    """A surveillance radar; ``alt_m`` is the ground height, the mast comes from the catalog."""
+    """A surveillance radar; the antenna mast comes from the catalog.
+
+    ``alt_m`` is the site's height above the surface: without a DEM the
+    surface is the sea, so give the ground elevation; with a DEM the ground
+    height comes from it and ``alt_m`` adds to it (a tower, or 0).
+    """
 
     name: Name
     type: str = "sentinel"
+    lost_at_s: NonNegativeFloat | None = Field(
+        default=None, description="time the radar is lost (destroyed or off) [s]; default never"
+    )
+
+
+class EoIr(Point):
+    """A passive EO/IR sensor (angles only); ``alt_m`` as for radars."""
+
+    name: Name
+    type: str = "nasams_eoir"
+    lost_at_s: NonNegativeFloat | None = Field(
+        default=None, description="time the sensor is lost [s]; default never"
+    )
 
 
 class Launcher(Point):
@@ -73,11 +91,15 @@ class Launcher(Point):
 
 
 class Battery(_Model):
-    """A NASAMS-style fire unit: one FDC, its radars and its remote launchers."""
+    """A NASAMS-style fire unit: one FDC, its radars and EO/IR sensors, its remote launchers.
+
+    All fire units' sensors feed one network air picture that every FDC shares.
+    """
 
     name: Name
     fdc: Fdc
     radars: list[Radar] = Field(default_factory=list, max_length=16)
+    eo_ir: list[EoIr] = Field(default_factory=list, max_length=16)
     launchers: list[Launcher] = Field(min_length=1, max_length=64)
 
 

@@ -1,20 +1,32 @@
 """Rotating 3-D surveillance radar (Sentinel-class by default, notional).
 
-The beam turns at the catalog rotation rate: in each engine step a radar looks
-only at the azimuth sector its beam sweeps, so targets are revisited once per
-rotation. A look at a target in the sector yields a detection when
+The beam turns at the catalog rotation rate: in each engine sensor step a
+radar looks only at the azimuth sector its beam sweeps, so a target is looked
+at once per rotation, at the moment the beam passes its bearing. A look at a
+target in the sector yields a detection when
 
 * the target lies inside minimum and instrumented range and the elevation
-  limits, and above the 4/3-earth radio horizon;
-* a uniform draw falls below Pd, where SNR follows the radar range equation
-  calibrated on the catalog reference (SNR ~ sigma / R^4), the target's RCS is
-  drawn per look for its Swerling case, and Pd is the exact square-law Pd of
-  that draw at the catalog Pfa.
+  limits, above the 4/3-earth radio horizon, and (with a DEM) no terrain
+  blocks the line of sight (``samsim.sensors.visibility``);
+* the square-law detector's output crosses the threshold T = -ln Pfa (noise
+  power 1): the target's RCS is drawn for the look from its Swerling case,
+  the SNR follows the radar range equation calibrated on the catalog
+  reference (SNR = SNR_ref (sigma / sigma_ref) (R_ref / R)^4, SNR_ref the
+  exact Swerling-1 SNR of the reference Pd), and the detector sees
+  |sqrt(SNR) + w|^2 with w complex Gaussian noise of unit power. That event
+  has exactly the probability Q_1(sqrt(2 SNR), sqrt(2 T)) (Marcum), so Pd per
+  look is the exact square-law Pd of ``samsim.sensors.detection`` without
+  evaluating a special function in the engine.
 
-False alarms arrive as a Poisson number per sector, with mean Pfa times the
-resolution cells swept, spread uniformly over the sector's volume.
+False alarms: every resolution cell (range cell x azimuth beam x elevation
+beam) crosses the threshold with probability Pfa per look, so a sector holds a
+Poisson number of false alarms with mean Pfa times its cells, placed uniformly
+over the cells of the surveillance volume (uniform in range, in azimuth over
+the swept sector and in elevation between the limits).
+
 Measurements are range, azimuth (clockwise from north) and elevation in the
-radar's own level frame, with Gaussian noise from the catalog.
+radar's own level frame (rows of ``axes``), with Gaussian noise from the
+catalog, of the object where it was when the beam passed it.
 """
 
 from __future__ import annotations
@@ -25,13 +37,15 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim._jit import jit
 from samsim.catalog import RadarType
-from samsim.geo import LocalFrame, above_horizon
-from samsim.geo.horizon import EARTH_RADIUS_M, K_FACTOR
-from samsim.sensors.detection import fluctuate_rcs, pd_swerling0, snr_for_pd_swerling1
+from samsim.geo import LocalFrame
+from samsim.geo.horizon import EARTH_RADIUS_M, K_FACTOR, radar_horizon_m
+from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1, swerling_factor
+from samsim.sensors.visibility import TerrainGrid, refraction_per_m2, visible_pairs
 
 TWO_PI = 2.0 * math.pi
+SQRT_HALF = math.sqrt(0.5)
+_FLAT = TerrainGrid.of(None)
 
 
 @dataclass(slots=True)
@@ -42,7 +56,7 @@ class Radars:
     battery_idx: NDArray[np.int16]  # (r,)
     pos_enu_m: NDArray[np.float64]  # (r, 3) antenna phase centre
     axes: NDArray[np.float64]  # (r, 3, 3) rows: local east, north, up
-    height_m: NDArray[np.float64]  # (r,) antenna height above the surface
+    height_m: NDArray[np.float64]  # (r,) antenna height above the sea (local sphere)
     beam_az_rad: NDArray[np.float64]  # (r,) current beam azimuth
     rotation_period_s: NDArray[np.float64]
     min_range_m: NDArray[np.float64]
@@ -53,15 +67,28 @@ class Radars:
     ref_range_m: NDArray[np.float64]
     ref_rcs_m2: NDArray[np.float64]
     pfa: NDArray[np.float64]
+    threshold: NDArray[np.float64]  # (r,) square-law threshold -ln Pfa (noise power 1)
     cells_per_scan: NDArray[np.float64]  # (r,) resolution cells in one rotation
     sigma_range_m: NDArray[np.float64]
     sigma_az_rad: NDArray[np.float64]
     sigma_el_rad: NDArray[np.float64]
+    lost_at_s: NDArray[np.float64]  # (r,) time the radar is lost (inf: never)
     alive: NDArray[np.bool_]  # (r,) False once a radar is lost
 
     @property
     def n(self) -> int:
         return len(self.name)
+
+
+def resolution_cells(t: RadarType) -> float:
+    """Resolution cells of one rotation: range cells x azimuth beams x elevation beams."""
+    return (
+        (t.instrumented_range_m - t.min_range_m)
+        / t.range_resolution_m
+        * 360.0
+        / t.azimuth_beamwidth_deg
+        * t.elevation_beams
+    )
 
 
 def build_radars(
@@ -72,8 +99,16 @@ def build_radars(
     battery_idx: list[int],
     frame: LocalFrame,
     rng: np.random.Generator,
+    lost_at_s: NDArray | None = None,
 ) -> Radars:
-    """Radars from catalog types placed at ground positions (the mast is added here)."""
+    """Radars from catalog types placed at ground positions (the mast is added here).
+
+    Parameters
+    ----------
+    ground_pos_enu_m : (r, 3) positions on the surface [m]
+    ground_alt_m : (r,) height of the ground (or site) above the sea [m]
+    lost_at_s : (r,) time each radar is lost [s]; default never
+    """
     r = len(names)
     height = np.array([g + t.antenna_height_m for g, t in zip(ground_alt_m, types, strict=True)])
     pos = (
@@ -86,17 +121,7 @@ def build_radars(
     def col(attr: str) -> NDArray:
         return np.array([float(getattr(t, attr)) for t in types])
 
-    snr_ref = np.array([snr_for_pd_swerling1(t.ref_pd, t.pfa) for t in types])
-    cells = np.array(
-        [
-            (t.instrumented_range_m - t.min_range_m)
-            / t.range_resolution_m
-            * 360.0
-            / t.azimuth_beamwidth_deg
-            * t.elevation_beams
-            for t in types
-        ]
-    )
+    lost = np.full(r, np.inf) if lost_at_s is None else np.asarray(lost_at_s, float)
     return Radars(
         name=list(names),
         battery_idx=np.array(battery_idx, np.int16),
@@ -109,24 +134,29 @@ def build_radars(
         max_range_m=col("instrumented_range_m"),
         el_min_rad=np.radians(col("elevation_min_deg")),
         el_max_rad=np.radians(col("elevation_max_deg")),
-        snr_ref=snr_ref,
+        snr_ref=np.array([snr_for_pd_swerling1(t.ref_pd, t.pfa) for t in types]),
         ref_range_m=col("ref_range_m"),
         ref_rcs_m2=col("ref_rcs_m2"),
         pfa=col("pfa"),
-        cells_per_scan=cells,
+        threshold=-np.log(col("pfa")),
+        cells_per_scan=np.array([resolution_cells(t) for t in types]),
         sigma_range_m=col("sigma_range_m"),
         sigma_az_rad=np.radians(col("sigma_azimuth_deg")),
         sigma_el_rad=np.radians(col("sigma_elevation_deg")),
-        alive=np.ones(r, dtype=bool),
+        lost_at_s=lost,
+        alive=lost > 0.0,
     )
 
 
 @dataclass(slots=True)
 class Detections:
-    """Measurements of one step from all radars (polar, in each radar's level frame)."""
+    """Measurements of one step from a set of sensors (polar, each in its sensor's level frame).
 
-    radar_idx: NDArray[np.intp]
-    time_s: NDArray[np.float64]  # when the beam passed the object
+    ``range_m`` is NaN for angles-only (EO/IR) measurements.
+    """
+
+    sensor_idx: NDArray[np.intp]
+    time_s: NDArray[np.float64]  # when the beam (or frame) saw the object
     range_m: NDArray[np.float64]
     az_rad: NDArray[np.float64]
     el_rad: NDArray[np.float64]
@@ -134,59 +164,60 @@ class Detections:
 
     @property
     def n(self) -> int:
-        return len(self.radar_idx)
+        return len(self.sensor_idx)
 
+    def take(self, rows: NDArray) -> Detections:
+        """The detections at ``rows`` (an index or mask)."""
+        return Detections(
+            self.sensor_idx[rows],
+            self.time_s[rows],
+            self.range_m[rows],
+            self.az_rad[rows],
+            self.el_rad[rows],
+            self.truth_idx[rows],
+        )
 
-def polar(radars: Radars, pos_enu_m: NDArray) -> tuple[NDArray, NDArray, NDArray]:
-    """Range, azimuth and elevation (r, n) of points from every radar's level frame."""
-    rel = pos_enu_m[None, :, :] - radars.pos_enu_m[:, None, :]
-    local = np.einsum("rij,rnj->rni", radars.axes, rel)
-    rng_m = np.linalg.norm(local, axis=2)
-    az = np.mod(np.arctan2(local[..., 0], local[..., 1]), TWO_PI)
-    el = np.arcsin(np.clip(local[..., 2] / np.maximum(rng_m, 1e-9), -1.0, 1.0))
-    return rng_m, az, el
+    @classmethod
+    def empty(cls) -> Detections:
+        return cls(
+            np.zeros(0, np.intp),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0),
+            np.zeros(0, np.intp),
+        )
 
-
-def sector_mask(radars: Radars, az_rad: NDArray, dt_s: float) -> NDArray[np.bool_]:
-    """(r, n) True where the beam sweeps the azimuth during the coming step."""
-    sweep = TWO_PI * dt_s / radars.rotation_period_s
-    offset = np.mod(az_rad - radars.beam_az_rad[:, None], TWO_PI)
-    return (offset < sweep[:, None]) | (sweep[:, None] >= TWO_PI)
-
-
-def coverage_pairs(
-    radars: Radars,
-    frame: LocalFrame,
-    pos_enu_m: NDArray,
-    radar_idx: NDArray,
-    rng_m: NDArray,
-    el_rad: NDArray,
-) -> NDArray[np.bool_]:
-    """(k,) True where radar ``radar_idx[i]`` can see point ``pos_enu_m[i]`` at all:
-    range, elevation limits and the 4/3-earth horizon."""
-    ri = radar_idx
-    ground = frame.ground_distance_m(radars.pos_enu_m[ri], pos_enu_m)
-    return (
-        (rng_m >= radars.min_range_m[ri])
-        & (rng_m <= radars.max_range_m[ri])
-        & (el_rad >= radars.el_min_rad[ri])
-        & (el_rad <= radars.el_max_rad[ri])
-        & above_horizon(ground, radars.height_m[ri], frame.altitude_m(pos_enu_m))
-        & radars.alive[ri]
-    )
+    @classmethod
+    def concat(cls, parts: list[Detections]) -> Detections:
+        return cls(
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("sensor_idx", "time_s", "range_m", "az_rad", "el_rad", "truth_idx")
+            )
+        )
 
 
 def looks(
-    radars: Radars, frame: LocalFrame, pos_enu_m: NDArray, dt_s: float
+    radars: Radars,
+    frame: LocalFrame,
+    pos_enu_m: NDArray,
+    dt_s: float,
+    terrain: TerrainGrid = _FLAT,
 ) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray, NDArray, NDArray, NDArray]:
-    """(radar, point) pairs the beams look at in the coming step, with range, az, el
-    and the fraction of the step at which the beam passes the point.
+    """(radar, point) pairs the beams look at in the coming step.
 
     A pair is looked at when the point's azimuth falls in the sector the beam
-    sweeps during the step and the radar can see it (``coverage_pairs``).
+    sweeps during the step and the radar can see it: range and elevation
+    limits, 4/3-earth horizon and terrain.
+
+    Returns
+    -------
+    radar and point indices, range [m], azimuth [rad], elevation [rad], and the
+    fraction of the step at which the beam passes the point.
     """
     sweep = TWO_PI * dt_s / radars.rotation_period_s
-    return _looks_kernel(
+    return visible_pairs(
         radars.pos_enu_m,
         radars.axes,
         radars.beam_az_rad,
@@ -197,64 +228,24 @@ def looks(
         radars.el_max_rad,
         radars.height_m,
         radars.alive,
-        np.ascontiguousarray(pos_enu_m, dtype=np.float64),
+        np.ascontiguousarray(pos_enu_m, dtype=np.float64).reshape(-1, 3),
         frame.radius_m,
         K_FACTOR * EARTH_RADIUS_M,
+        terrain.use,
+        terrain.height_m,
+        terrain.east0_m,
+        terrain.north0_m,
+        terrain.cell_m,
+        terrain.max_height_m,
+        refraction_per_m2(),
     )
 
 
-@jit
-def _looks_kernel(
-    rpos, axes, beam, sweep, rmin, rmax, elmin, elmax, rheight, alive, pos, radius, k_earth_m
-):  # pragma: no cover - compiled
-    n_r = rpos.shape[0]
-    n = pos.shape[0]
-    cap = n_r * n
-    ri = np.empty(cap, np.intp)
-    ti = np.empty(cap, np.intp)
-    rr = np.empty(cap)
-    aa = np.empty(cap)
-    ee = np.empty(cap)
-    ff = np.empty(cap)
-    m = 0
-    for r in range(n_r):
-        if not alive[r]:
-            continue
-        # Radar's unit up vector on the local sphere.
-        qx, qy, qz = rpos[r, 0], rpos[r, 1], rpos[r, 2] + radius
-        qn = np.sqrt(qx * qx + qy * qy + qz * qz)
-        qx, qy, qz = qx / qn, qy / qn, qz / qn
-        h_r = max(rheight[r], 0.0)
-        for t in range(n):
-            dx, dy, dz = pos[t, 0] - rpos[r, 0], pos[t, 1] - rpos[r, 1], pos[t, 2] - rpos[r, 2]
-            le = axes[r, 0, 0] * dx + axes[r, 0, 1] * dy + axes[r, 0, 2] * dz
-            ln = axes[r, 1, 0] * dx + axes[r, 1, 1] * dy + axes[r, 1, 2] * dz
-            lu = axes[r, 2, 0] * dx + axes[r, 2, 1] * dy + axes[r, 2, 2] * dz
-            az = np.arctan2(le, ln) % TWO_PI
-            off = (az - beam[r]) % TWO_PI
-            if not (off < sweep[r] or sweep[r] >= TWO_PI):
-                continue
-            rng = np.sqrt(le * le + ln * ln + lu * lu)
-            if rng < rmin[r] or rng > rmax[r]:
-                continue
-            el = np.arcsin(min(max(lu / max(rng, 1e-9), -1.0), 1.0))
-            if el < elmin[r] or el > elmax[r]:
-                continue
-            px, py, pz = pos[t, 0], pos[t, 1], pos[t, 2] + radius
-            pn = np.sqrt(px * px + py * py + pz * pz)
-            h_t = max(pn - radius, 0.0)
-            cx, cy, cz = px / pn - qx, py / pn - qy, pz / pn - qz
-            ground = 2.0 * radius * np.arcsin(min(0.5 * np.sqrt(cx * cx + cy * cy + cz * cz), 1.0))
-            if ground > np.sqrt(2.0 * k_earth_m * h_r) + np.sqrt(2.0 * k_earth_m * h_t):
-                continue
-            ri[m] = r
-            ti[m] = t
-            rr[m] = rng
-            aa[m] = az
-            ee[m] = el
-            ff[m] = min(off / sweep[r], 1.0) if sweep[r] < TWO_PI else 0.5
-            m += 1
-    return ri[:m], ti[:m], rr[:m], aa[:m], ee[:m], ff[:m]
+def snr_at(radars: Radars, radar_idx: NDArray, rcs_m2: NDArray, range_m: NDArray) -> NDArray:
+    """Radar-equation SNR (linear) of targets of RCS ``rcs_m2`` at ``range_m``."""
+    ri = radar_idx
+    scale = (radars.ref_range_m[ri] / range_m) ** 4
+    return radars.snr_ref[ri] * rcs_m2 / radars.ref_rcs_m2[ri] * scale
 
 
 def scan(
@@ -267,6 +258,7 @@ def scan(
     t1_s: float,
     dt_s: float,
     rng: np.random.Generator,
+    terrain: TerrainGrid = _FLAT,
 ) -> Detections:
     """Detections and false alarms of the beam rotation over (t1 - dt, t1].
 
@@ -277,21 +269,20 @@ def scan(
     Parameters
     ----------
     pos_enu_m, vel_enu_mps : (n, 3) positions at t1 and velocities of the objects [m, m/s]
-    rcs_m2, swerling : (n,) mean RCS and Swerling case of each
+    rcs_m2, swerling : (n,) mean RCS [m^2] and Swerling case (0, 1, 3) of each
+    terrain : the DEM's grid, or flat sea
     """
     n = len(pos_enu_m)
     r = radars.n
-    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s)
-    # One RCS draw and one detection draw per (radar, target), whatever the geometry.
-    rcs = fluctuate_rcs(np.tile(rcs_m2, r), np.tile(swerling, r), rng).reshape(r, n)
-    draw = rng.random((r, n))
-    snr = (
-        radars.snr_ref[ri]
-        * rcs[ri, ti]
-        / radars.ref_rcs_m2[ri]
-        * (radars.ref_range_m[ri] / rng_m) ** 4
-    )
-    hit = draw[ri, ti] < pd_swerling0(snr, radars.pfa[ri])
+    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s, terrain)
+    # Per (radar, target), whatever the geometry, two exponential draws (RCS) and
+    # two normal draws (receiver noise), so that the stream stays aligned.
+    e = rng.standard_exponential((2, r, n))
+    g = rng.standard_normal((2, r, n))
+    rcs = rcs_m2[ti] * swerling_factor(swerling[ti], e[0, ri, ti], e[1, ri, ti])
+    amp = np.sqrt(snr_at(radars, ri, rcs, rng_m)) + SQRT_HALF * g[0, ri, ti]
+    quad = SQRT_HALF * g[1, ri, ti]
+    hit = amp * amp + quad * quad > radars.threshold[ri]
     ri, ti, frac = ri[hit], ti[hit], frac[hit]
     back_s = (1.0 - frac) * dt_s
     p = pos_enu_m[ti] - vel_enu_mps[ti] * back_s[:, None]
@@ -299,43 +290,45 @@ def scan(
     true_r = np.sqrt(np.einsum("ki,ki->k", local, local))
     true_az = np.arctan2(local[:, 0], local[:, 1])
     true_el = np.arcsin(np.clip(local[:, 2] / np.maximum(true_r, 1e-9), -1.0, 1.0))
-    k = ri.size
-    meas_r = true_r + rng.standard_normal(k) * radars.sigma_range_m[ri]
-    meas_az = np.mod(true_az + rng.standard_normal(k) * radars.sigma_az_rad[ri], TWO_PI)
-    meas_el = true_el + rng.standard_normal(k) * radars.sigma_el_rad[ri]
-    fa = _false_alarms(radars, t1_s, dt_s, rng)
-    return Detections(
-        radar_idx=np.concatenate([ri, fa.radar_idx]),
-        time_s=np.concatenate([t1_s - back_s, fa.time_s]),
-        range_m=np.concatenate([meas_r, fa.range_m]),
-        az_rad=np.concatenate([meas_az, fa.az_rad]),
-        el_rad=np.concatenate([meas_el, fa.el_rad]),
-        truth_idx=np.concatenate([ti, fa.truth_idx]),
+    noise = rng.standard_normal((3, ri.size))
+    real = Detections(
+        ri,
+        t1_s - back_s,
+        true_r + noise[0] * radars.sigma_range_m[ri],
+        np.mod(true_az + noise[1] * radars.sigma_az_rad[ri], TWO_PI),
+        true_el + noise[2] * radars.sigma_el_rad[ri],
+        ti,
     )
+    fa = false_alarms(radars, t1_s, dt_s, rng)
+    return real if fa.n == 0 else Detections.concat([real, fa])
 
 
-def _false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Generator) -> Detections:
+def false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Generator) -> Detections:
+    """False alarms of the sectors swept over (t1 - dt, t1]: Poisson(Pfa x cells).
+
+    Each lies uniformly over the resolution cells of the swept volume and is
+    stamped with the time the beam crossed its azimuth.
+    """
     sweep = np.minimum(TWO_PI * dt_s / radars.rotation_period_s, TWO_PI)
     mean = radars.pfa * radars.cells_per_scan * sweep / TWO_PI * radars.alive
-    counts = rng.poisson(mean)
-    k = int(counts.sum())
+    # Independent Poisson counts per radar, drawn as one Poisson total split
+    # multinomially (the same distribution; a scalar draw is much cheaper).
+    total = float(mean.sum())
+    k = int(rng.poisson(total)) if total > 0 else 0
     if k == 0:
-        return _NO_DETECTIONS
-    ri = np.repeat(np.arange(radars.n), counts)
-    u = rng.uniform(0, 1, k)
+        return Detections.empty()
+    u = rng.random((4, k))
+    cum = np.cumsum(mean) / total
+    ri = np.minimum(np.searchsorted(cum, u[3], side="right"), radars.n - 1)
+    lo_r, lo_el = radars.min_range_m[ri], radars.el_min_rad[ri]
     return Detections(
-        radar_idx=ri,
-        time_s=t1_s - (1.0 - u) * dt_s,
-        range_m=rng.uniform(radars.min_range_m[ri], radars.max_range_m[ri]),
-        az_rad=np.mod(radars.beam_az_rad[ri] + u * sweep[ri], TWO_PI),
-        el_rad=rng.uniform(radars.el_min_rad[ri], np.minimum(radars.el_max_rad[ri], 0.3)),
+        sensor_idx=ri,
+        time_s=t1_s - (1.0 - u[0]) * dt_s,
+        range_m=lo_r + u[1] * (radars.max_range_m[ri] - lo_r),
+        az_rad=np.mod(radars.beam_az_rad[ri] + u[0] * sweep[ri], TWO_PI),
+        el_rad=lo_el + u[2] * (radars.el_max_rad[ri] - lo_el),
         truth_idx=np.full(k, -1, dtype=np.intp),
     )
-
-
-_NO_DETECTIONS = Detections(
-    np.zeros(0, np.intp), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.intp)
-)
 
 
 def turn(radars: Radars, dt_s: float) -> None:
@@ -346,7 +339,7 @@ def turn(radars: Radars, dt_s: float) -> None:
 
 
 def detections_to_enu(radars: Radars, det: Detections) -> NDArray:
-    """Measured positions in the scenario ENU frame (n, 3) [m]."""
+    """Measured positions of radar detections in the scenario ENU frame (n, 3) [m]."""
     ce = np.cos(det.el_rad)
     local = np.stack(
         [
@@ -356,6 +349,53 @@ def detections_to_enu(radars: Radars, det: Detections) -> NDArray:
         ],
         axis=1,
     )
-    return radars.pos_enu_m[det.radar_idx] + np.einsum(
-        "nji,nj->ni", radars.axes[det.radar_idx], local
+    return radars.pos_enu_m[det.sensor_idx] + np.einsum(
+        "nji,nj->ni", radars.axes[det.sensor_idx], local
     )
+
+
+@dataclass(frozen=True, slots=True)
+class RangeLimits:
+    """Ranges that bound detection of one target by one radar [m], and which one binds."""
+
+    instrumented_m: float
+    radar_equation_m: float
+    horizon_m: float
+
+    @property
+    def effective_m(self) -> float:
+        return min(self.instrumented_m, self.radar_equation_m, self.horizon_m)
+
+    @property
+    def binding(self) -> str:
+        """'instrumented', 'radar_equation' or 'horizon': the smallest of the three."""
+        pairs = {
+            "instrumented": self.instrumented_m,
+            "radar_equation": self.radar_equation_m,
+            "horizon": self.horizon_m,
+        }
+        return min(pairs, key=pairs.__getitem__)
+
+
+def range_limits(
+    radar: RadarType,
+    rcs_m2: float,
+    target_alt_m: float,
+    *,
+    site_alt_m: float = 0.0,
+    pd: float = 0.5,
+    swerling: int = 1,
+) -> RangeLimits:
+    """Which limit binds detection of a target (PUBLIC-DATA 4.3, 4.4).
+
+    The radar-equation range is where the single-look Pd of a target of mean
+    RCS ``rcs_m2`` and Swerling case ``swerling`` falls to ``pd``:
+    R = R_ref (sigma / sigma_ref * SNR_ref / SNR(pd))^(1/4). The horizon range
+    is the 4/3-earth ground distance for the antenna (site + mast) and target
+    heights; terrain is not included.
+    """
+    snr_ref = snr_for_pd_swerling1(radar.ref_pd, radar.pfa)
+    need = snr_for_pd(pd, radar.pfa, swerling)
+    r_eq = radar.ref_range_m * (rcs_m2 / radar.ref_rcs_m2 * snr_ref / need) ** 0.25
+    horizon = float(radar_horizon_m(site_alt_m + radar.antenna_height_m, target_alt_m))
+    return RangeLimits(float(radar.instrumented_range_m), float(r_eq), horizon)

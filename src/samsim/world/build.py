@@ -15,7 +15,7 @@ from samsim.geo import LocalFrame
 from samsim.geo.terrain import Terrain, TerrainError
 from samsim.interceptors import Interceptors, InterceptorTable
 from samsim.scenario.models import Scenario
-from samsim.sensors import Radars, build_radars
+from samsim.sensors import EoIrSensors, Radars, TerrainGrid, build_eo_ir, build_radars
 from samsim.threats.state import CATEGORY_CODE, CIVIL, FRIEND, HOSTILE, PENDING, AirObjects
 from samsim.tracking import TrackTable
 from samsim.world.events import EventLog
@@ -47,12 +47,15 @@ class World:
     air: AirObjects
     assets: Assets
     radars: Radars
+    eo_ir: EoIrSensors
     launchers: Launchers
     icpt: Interceptors
     icpt_table: InterceptorTable
     planning: PlanningTable
     fdcs: list[Fdc]
     terrain: Terrain
+    terrain_grid: TerrainGrid  # the terrain's arrays for the sensor kernels
+    picture: TrackTable  # the network air picture all FDCs share
     events: EventLog
     weapons_status: str
     engaged_truth: list[int] = field(default_factory=list)  # truth rows engaged (analysis)
@@ -87,31 +90,15 @@ def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | No
     )
     type_names = list(cat.threats)
     air = _build_air(sc, cat, frame, type_names, assets, rng["raids"])
-    radar_names, radar_types, radar_pos, radar_alt, radar_batt = [], [], [], [], []
-    for b_idx, b in enumerate(sc.batteries):
-        for r in b.radars:
-            radar_names.append(f"{b.name}/{r.name}")
-            radar_types.append(cat.radars[r.type])
-            radar_pos.append((r.lat_deg, r.lon_deg))
-            radar_alt.append(r.alt_m)
-            radar_batt.append(b_idx)
-    ground = (
-        frame.to_enu([p[0] for p in radar_pos], [p[1] for p in radar_pos], 0.0)
-        if radar_pos
-        else np.zeros((0, 3))
-    )
-    radars = build_radars(
-        radar_names,
-        radar_types,
-        ground.reshape(-1, 3),
-        np.array(radar_alt),
-        radar_batt,
-        frame,
-        rng["radar"],
-    )
+    terrain = load_terrain(sc, frame)
+    radars = _build_radars(sc, cat, frame, terrain, rng["radar"])
+    eo_ir = _build_eo_ir(sc, cat, frame, terrain, rng["eoir"])
     icpt_table = InterceptorTable.from_catalog(cat.interceptors)
     launchers = _build_launchers(sc, cat, frame, icpt_table.names)
     capacity = int((launchers.loadout.sum(axis=1) * (1 + launchers.reloads_left)).sum())
+    # One network picture (Link-16 style): every fire unit's sensors feed it and
+    # every FDC acts on it, so track numbers are the same in all of them.
+    picture = TrackTable.empty(64)
     fdcs = []
     for b_idx, b in enumerate(sc.batteries):
         fdcs.append(
@@ -120,7 +107,7 @@ def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | No
                 params=cat.fdcs[b.fdc.type],
                 radar_idx=np.flatnonzero(radars.battery_idx == b_idx),
                 launcher_idx=np.flatnonzero(launchers.battery_idx == b_idx),
-                tracks=TrackTable.empty(64),
+                tracks=picture,
             )
         )
     return World(
@@ -134,14 +121,70 @@ def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | No
         air=air,
         assets=assets,
         radars=radars,
+        eo_ir=eo_ir,
         launchers=launchers,
         icpt=Interceptors.empty(max(capacity, 1)),
         icpt_table=icpt_table,
         planning=PlanningTable.from_catalog(cat.interceptors),
         fdcs=fdcs,
-        terrain=load_terrain(sc, frame),
+        terrain=terrain,
+        terrain_grid=TerrainGrid.of(terrain),
+        picture=picture,
         events=EventLog(replication),
         weapons_status=sc.doctrine.weapons_status,
+    )
+
+
+def _sites(frame: LocalFrame, terrain: Terrain, sites: list) -> tuple[NDArray, NDArray]:
+    """Surface positions (k, 3) and ground heights above the sea (k,) of sensor sites.
+
+    A site's ``alt_m`` is its height above the surface; the DEM adds the ground.
+    """
+    if not sites:
+        return np.zeros((0, 3)), np.zeros(0)
+    surface = frame.to_enu([p.lat_deg for p in sites], [p.lon_deg for p in sites], 0.0)
+    surface = surface.reshape(-1, 3)
+    alt = np.array([p.alt_m for p in sites], float) + terrain.surface_m(surface)
+    return surface, alt
+
+
+def _lost_at(sites: list) -> NDArray:
+    return np.array([np.inf if p.lost_at_s is None else p.lost_at_s for p in sites], float)
+
+
+def _build_radars(
+    sc: Scenario, cat: Catalog, frame: LocalFrame, terrain: Terrain, rng: np.random.Generator
+) -> Radars:
+    sites = [(b_idx, b.name, r) for b_idx, b in enumerate(sc.batteries) for r in b.radars]
+    radars = [r for _, _, r in sites]
+    surface, alt = _sites(frame, terrain, radars)
+    return build_radars(
+        [f"{name}/{r.name}" for _, name, r in sites],
+        [cat.radars[r.type] for r in radars],
+        surface,
+        alt,
+        [b_idx for b_idx, _, _ in sites],
+        frame,
+        rng,
+        _lost_at(radars),
+    )
+
+
+def _build_eo_ir(
+    sc: Scenario, cat: Catalog, frame: LocalFrame, terrain: Terrain, rng: np.random.Generator
+) -> EoIrSensors:
+    sites = [(b_idx, b.name, e) for b_idx, b in enumerate(sc.batteries) for e in b.eo_ir]
+    sensors = [e for _, _, e in sites]
+    surface, alt = _sites(frame, terrain, sensors)
+    return build_eo_ir(
+        [f"{name}/{e.name}" for _, name, e in sites],
+        [cat.eo_ir[e.type] for e in sensors],
+        surface,
+        alt,
+        [b_idx for b_idx, _, _ in sites],
+        frame,
+        rng,
+        _lost_at(sensors),
     )
 
 
