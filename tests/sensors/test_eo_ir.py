@@ -4,10 +4,11 @@ import math
 
 import numpy as np
 import pytest
-from .conftest import FRAME, eo_ir_at, eo_ir_type, polar_points, surface_points
 
 from samsim.sensors import Detections, TerrainGrid, observe
 from samsim.threats.state import CATEGORY_CODE
+
+from .conftest import FRAME, eo_ir_at, eo_ir_type, polar_points, surface_points
 
 DRONE, CM, AIRCRAFT = (
     CATEGORY_CODE["drone"],

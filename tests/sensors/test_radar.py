@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from .conftest import FRAME, polar_points, radar_type, radars_at, surface_points
 from scipy import stats
 
 from samsim.sensors import Detections, TerrainGrid, range_limits, scan
@@ -15,6 +14,8 @@ from samsim.sensors.detection import (
     pd_swerling3,
 )
 from samsim.sensors.radar import false_alarms, looks, resolution_cells, turn
+
+from .conftest import FRAME, polar_points, radar_type, radars_at, surface_points
 
 PFA = 1e-6
 
