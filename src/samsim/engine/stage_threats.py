@@ -1,7 +1,18 @@
-"""Engine stages for doctrine changes and threat flight: launches, movement, leakers."""
+"""Engine stages for doctrine changes and threat flight: launches, movement, leakers.
+
+Evasion cue: an air object whose type has a ``warning_range_m`` (an aircraft
+with a radar-warning receiver or missile-approach warner) learns of an
+interceptor when one closes on it from within that range, and turns to put it
+on its beam (``threats.flight``). The cue uses the interceptors' true positions
+and velocities, which is what such a warner senses; it gives the aircraft no
+knowledge of the FDC's decisions or of rounds beyond its warning range.
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from numpy.typing import NDArray
 
 from samsim.threats import ALLEGIANCE_NAMES, launch_due
@@ -36,7 +47,15 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
             ALLEGIANCE_NAMES[air.allegiance[i]],
         )
     pos0 = air.pos_enu_m.copy()
-    arrived = fly_threats(air, w.frame, t1_s, t1_s - t0_s)
+    _evasion_cues(w, t0_s)
+    arrived = fly_threats(
+        air,
+        w.frame,
+        t1_s,
+        t1_s - t0_s,
+        terrain=w.terrain,
+        wind_enu_mps=wind_enu_mps(w),
+    )
     for i in arrived:
         target = int(air.target_asset[i])
         if target < 0:
@@ -70,3 +89,57 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
                 f"damage={w.assets.damage[target] - before:.3f}",
             )
     return pos0
+
+
+def wind_enu_mps(w: World) -> NDArray | None:
+    """The scenario's wind as an ENU vector [m/s] (None when calm)."""
+    wind = getattr(w.scenario, "wind", None)
+    if wind is None or wind.speed_mps == 0:
+        return None
+    towards = math.radians(wind.from_deg) + math.pi
+    return np.array([wind.speed_mps * math.sin(towards), wind.speed_mps * math.cos(towards), 0.0])
+
+
+def _evasion_cues(w: World, t_s: float) -> None:
+    """Set each warned object's evasion course: beam to the nearest closing interceptor."""
+    air = w.air
+    cand = np.flatnonzero(air.flying & (air.warning_range_m > 0))
+    if cand.size == 0:
+        return
+    was = np.any(air.evade_dir[cand] != 0.0, axis=1)
+    air.evade_dir[cand] = 0.0
+    rows = w.icpt.flying()
+    if rows.size == 0:
+        return
+    rel = air.pos_enu_m[cand][:, None, :] - w.icpt.pos_enu_m[rows][None, :, :]
+    dist = np.linalg.norm(rel, axis=2)
+    rel_vel = air.vel_enu_mps[cand][:, None, :] - w.icpt.vel_enu_mps[rows][None, :, :]
+    closing = -np.sum(rel * rel_vel, axis=2) / np.maximum(dist, 1e-9) > 0.0
+    threat = closing & (dist <= air.warning_range_m[cand][:, None])
+    warned = threat.any(axis=1)
+    if not warned.any():
+        return
+    nearest = np.argmin(np.where(threat, dist, np.inf), axis=1)
+    for k in np.flatnonzero(warned):
+        i = cand[k]
+        up = w.frame.up_unit(air.pos_enu_m[i])
+        los = rel[k, nearest[k]]
+        los_h = los - np.dot(los, up) * up
+        beam = np.cross(up, los_h)
+        norm = np.linalg.norm(beam)
+        if norm < 1e-9:
+            continue
+        beam /= norm
+        if np.dot(beam, air.vel_enu_mps[i]) < 0.0:
+            beam = -beam
+        air.evade_dir[i] = beam
+        if not was[k]:
+            m = int(rows[nearest[k]])
+            w.events.add(
+                t_s,
+                "evade",
+                air.name[i],
+                f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
+                air.pos_enu_m[i],
+                f"distance_m={dist[k, nearest[k]]:.0f}",
+            )
