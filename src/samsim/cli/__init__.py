@@ -12,7 +12,10 @@ import os
 
 from rich.markup import escape
 
-from samsim.cli import commands  # noqa: F401  (registers run, demo, validate, schema, catalog)
+from samsim.cli import (
+    commands,  # noqa: F401  (registers run, demo, validate, schema, catalog)
+    envelope,  # noqa: F401  (registers envelope)
+)
 from samsim.cli.app import app, err
 
 __all__ = ["app", "main"]
