@@ -40,14 +40,13 @@ def _linear_rhs(y, yd, nl, tgo, nav, lag, n_t):  # pragma: no cover - compiled
 
 
 @jit
-def _linear_kernel(nav, lag, t_f, n_t, yd0, n_steps):  # pragma: no cover - compiled
-    """RK4 of the linear homing loop; returns (miss, n_c at the end)."""
+def _linear_kernel(nav, lag, t_f, n_t, yd0, n_steps, k_stop):  # pragma: no cover - compiled
+    """RK4 of the linear homing loop up to step k_stop; returns (y, n_c) there."""
     h = t_f / n_steps
     y, yd, nl = 0.0, yd0, 0.0
-    nc = 0.0
-    for k in range(n_steps):
+    for k in range(k_stop):
         tgo = t_f - k * h + TGO_EPS_S
-        a1, b1, c1, nc = _linear_rhs(y, yd, nl, tgo, nav, lag, n_t)
+        a1, b1, c1, _ = _linear_rhs(y, yd, nl, tgo, nav, lag, n_t)
         a2, b2, c2, _ = _linear_rhs(
             y + 0.5 * h * a1, yd + 0.5 * h * b1, nl + 0.5 * h * c1, tgo - 0.5 * h, nav, lag, n_t
         )
@@ -58,6 +57,8 @@ def _linear_kernel(nav, lag, t_f, n_t, yd0, n_steps):  # pragma: no cover - comp
         y += h / 6.0 * (a1 + 2 * a2 + 2 * a3 + a4)
         yd += h / 6.0 * (b1 + 2 * b2 + 2 * b3 + b4)
         nl += h / 6.0 * (c1 + 2 * c2 + 2 * c3 + c4)
+    tgo = t_f - k_stop * h + TGO_EPS_S
+    _, _, _, nc = _linear_rhs(y, yd, nl, tgo, nav, lag, n_t)
     return y, nc
 
 
@@ -70,8 +71,8 @@ def linear_miss(
     heading_error_rad: float = 0.0,
     missile_speed_mps: float = 1.0,
     n_steps: int = 20_000,
-) -> tuple[float, float]:
-    """Miss distance [m] and final PN command [m/s^2] of the linear homing loop.
+) -> float:
+    """Miss distance [m] of the linear homing loop (forward RK4).
 
     ``lag_s`` 0 is the zero-lag loop (n_L = n_c). The closing speed cancels out
     of the linear loop; heading error enters through the missile speed.
@@ -79,15 +80,40 @@ def linear_miss(
     if flight_time_s <= 0:
         raise ValueError(f"flight_time_s: must be > 0, got {flight_time_s}")
     yd0 = -missile_speed_mps * heading_error_rad
-    miss, nc = _linear_kernel(
+    miss, _ = _linear_kernel(
         float(nav_ratio),
         float(lag_s),
         float(flight_time_s),
         float(target_accel_mps2),
         yd0,
         int(n_steps),
+        int(n_steps),
     )
-    return float(miss), float(nc)
+    return float(miss)
+
+
+def linear_command(
+    nav_ratio: float,
+    lag_s: float,
+    flight_time_s: float,
+    fraction: float,
+    *,
+    target_accel_mps2: float = 1.0,
+    n_steps: int = 20_000,
+) -> float:
+    """PN command n_c [m/s^2] of the linear loop at t = ``fraction`` t_F, step manoeuvre."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"fraction: must be in [0, 1), got {fraction}")
+    _, nc = _linear_kernel(
+        float(nav_ratio),
+        float(lag_s),
+        float(flight_time_s),
+        float(target_accel_mps2),
+        0.0,
+        int(n_steps),
+        round(fraction * n_steps),
+    )
+    return float(nc)
 
 
 @jit
@@ -185,5 +211,6 @@ __all__ = [
     "adjoint_miss",
     "closed_form_heading_miss",
     "closed_form_step_miss",
+    "linear_command",
     "linear_miss",
 ]
