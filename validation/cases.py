@@ -74,7 +74,7 @@ def textbook_interceptor(nav_ratio: float, lag_s: float) -> InterceptorType:
     """A catalog interceptor turned into the textbook PN missile.
 
     No thrust, no drag, no g-limit (structural or aerodynamic), no canister
-    phase, no seeker noise, true PN with the given N' and single time constant;
+    phase, no seeker noise, PN with the given N' and single time constant;
     gravity is switched off in the run (``gravity_scale=0``). Everything else
     is the fly-out kernel the engine uses.
     """
@@ -285,7 +285,7 @@ def case_pn_single_lag(out_dir: Path, fast: bool = False) -> Case:
             "adjoint: samsim's adjoint of the linear homing loop (``guidance.adjoint_miss``, "
             "RK4, one run per N' gives every flight time). nonlinear: samsim's full engagement "
             "with the engine's fly-out kernel (textbook missile: no thrust, drag, gravity or "
-            "g-limit, true PN, lag T = 1 s, 1000 m/s missile head-on against a 300 m/s target "
+            "g-limit, PN, lag T = 1 s, 1000 m/s missile head-on against a 300 m/s target "
             "that turns at 1 g from launch; the miss is the closest approach found inside the "
             "0.002 s sub-step). Published values are signed; the nonlinear miss is a distance, "
             "so it is compared with |published|."

@@ -24,10 +24,12 @@ to go from the range and the type's planning speed), raised by a loft of
 ``loft_gain`` times the ground range to go (at most ``loft_max_m``) so that the
 long fly-out happens in thin air. Once the seeker has locked (``seeker.acquire``,
 called by the engine before each step), the round homes on the real object by
-true proportional navigation a = N' Vc (Omega x r_hat), with Omega the
-line-of-sight rate, or augmented PN adding N'/2 times the target acceleration
-across the line of sight, seen through seeker angle noise; gravity across the
-velocity is compensated throughout.
+proportional navigation a = N' Vc (Omega x m_hat), with Omega the
+line-of-sight rate and m_hat its own velocity direction (pure PN: the command
+is across the velocity, which an airframe can produce at any look angle), or
+augmented PN adding N'/2 times the target acceleration across the line of
+sight, seen through seeker angle noise; gravity across the velocity is
+compensated throughout.
 
 Fuzing and kill: each sub-step the closest point of approach (CPA) to the
 locked object is found by taking the relative motion inside the sub-step as
@@ -121,21 +123,25 @@ def kill_probability(miss_m: NDArray, lethal_radius_m: float, pk0: float) -> NDA
 
 @jit
 def _pn(rx, ry, rz, vx, vy, vz, mx, my, mz, nav):  # pragma: no cover - compiled
-    """True PN command for one round, perpendicular to its own velocity (m)."""
+    """PN command for one round, across its own velocity (pure PN).
+
+    a = N' Vc (Omega x m_hat), Omega = (r x v_rel) / |r|^2 the line-of-sight
+    rate, m_hat the round's velocity direction, Vc the closing speed floored at
+    the own speed (so that guidance acts early in the fly-out and when the aim
+    point is abeam). For small angles this is the textbook a = N' Vc lambda'.
+    """
     r2 = max(rx * rx + ry * ry + rz * rz, 1e-6)
     r = np.sqrt(r2)
     ox, oy, oz = (ry * vz - rz * vy) / r2, (rz * vx - rx * vz) / r2, (rx * vy - ry * vx) / r2
     closing = -(rx * vx + ry * vy + rz * vz) / r
     speed = np.sqrt(mx * mx + my * my + mz * mz)
     vc = max(closing, speed)
-    ux, uy, uz = rx / r, ry / r, rz / r
-    ax = nav * vc * (oy * uz - oz * uy)
-    ay = nav * vc * (oz * ux - ox * uz)
-    az = nav * vc * (ox * uy - oy * ux)
     s = max(speed, 1e-9)
     hx, hy, hz = mx / s, my / s, mz / s
-    along = ax * hx + ay * hy + az * hz
-    return ax - along * hx, ay - along * hy, az - along * hz
+    ax = nav * vc * (oy * hz - oz * hy)
+    ay = nav * vc * (oz * hx - ox * hz)
+    az = nav * vc * (ox * hy - oy * hx)
+    return ax, ay, az
 
 
 @jit
@@ -160,10 +166,10 @@ def _pn_many(rel, rel_vel, own_vel, nav):  # pragma: no cover - compiled
 def pn_command(
     rel_pos_m: NDArray, rel_vel_mps: NDArray, own_vel_mps: NDArray, nav_ratio: NDArray
 ) -> NDArray:
-    """True proportional navigation command (k, 3) [m/s^2], perpendicular to the own velocity.
+    """Proportional navigation command (k, 3) [m/s^2], across the own velocity (pure PN).
 
-    a = N Vc (Omega x r_hat), Omega = (r x v_rel) / |r|^2, with the closing speed
-    Vc floored at the own speed so that guidance acts early in the fly-out.
+    a = N Vc (Omega x m_hat), Omega = (r x v_rel) / |r|^2, m_hat the own velocity
+    direction, with the closing speed Vc floored at the own speed.
     """
     return _pn_many(
         np.ascontiguousarray(rel_pos_m, float),

@@ -319,8 +319,11 @@ def _route_kernel(
         sx, sy, sz = nx / s, ny / s, nz / s
         alt_new = alt + vz_new * dt
         if has_terrain:
-            g_new = surface_height(sx * radius, sy * radius, te0, tn0, tcell, theight)
-            alt_new = max(alt_new, g_new)
+            # Ground under the new position (sampled at its ENU east/north, as Terrain does).
+            for _ in range(2):  # twice: raising it moves its east/north a little
+                rr = radius + alt_new
+                g_new = surface_height(sx * rr, sy * rr, te0, tn0, tcell, theight)
+                alt_new = max(alt_new, g_new)
         else:
             alt_new = max(alt_new, 0.0)
         pos[i, 0] = sx * (radius + alt_new)
