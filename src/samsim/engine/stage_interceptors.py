@@ -14,13 +14,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim.interceptors import (
-    END_KILL,
-    END_MISS,
-    END_SELF_DESTRUCT,
-    FlyoutEvents,
-    fly,
-)
+from samsim.interceptors import END_KILL, END_MISS, END_SELF_DESTRUCT, fly
 from samsim.interceptors.envelope import TABLE_DT_S
 from samsim.interceptors.flyout import SD_NAMES
 from samsim.interceptors.seeker import acquire
@@ -35,9 +29,9 @@ MIDCOURSE_STEP_S = TABLE_DT_S
 def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substeps: int) -> None:
     """Fly interceptors, fuze, and settle kills and engagement bookkeeping.
 
-    Sub-steps are used only when some interceptor is in its end-game (within
-    ``ENDGAME_S`` seconds of closest approach to its target); mid-course flight
-    takes the engine step whole.
+    A round in its end-game (within ``ENDGAME_S`` seconds of closest approach to
+    its locked target) takes ``substeps`` sub-steps per step; the others take
+    sub-steps of at most ``MIDCOURSE_STEP_S``, the step of the fly-out tables.
     """
     rows = w.icpt.flying()
     if rows.size == 0:
@@ -53,29 +47,22 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
     rel = air.pos_enu_m[np.maximum(lk, 0)] - w.icpt.pos_enu_m[rows]
     closing = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1) + 1000.0
     near = (lk >= 0) & (np.linalg.norm(rel, axis=1) < closing * (ENDGAME_S + dt_s))
-    ev = FlyoutEvents([], [], [])
     n_far = max(1, math.ceil(dt_s / MIDCOURSE_STEP_S - 1e-9))
-    for subset, n_sub in ((rows[near], max(substeps, n_far)), (rows[~near], n_far)):
-        if subset.size:
-            part = fly(
-                w.icpt,
-                w.icpt_table,
-                w.frame,
-                pos0,
-                air.pos_enu_m,
-                air.vel_enu_mps,
-                flying,
-                t0_s,
-                dt_s,
-                n_sub,
-                w.rng["kill"],
-                subset,
-                air_acc=air.acc_enu_mps2,
-            )
-            ev.locked += part.locked
-            ev.ended += part.ended
-            ev.killed_air += part.killed_air
-            ev.reasons.update(part.reasons)
+    ev = fly(
+        w.icpt,
+        w.icpt_table,
+        w.frame,
+        pos0,
+        air.pos_enu_m,
+        air.vel_enu_mps,
+        flying,
+        t0_s,
+        dt_s,
+        np.where(near, max(substeps, n_far), n_far),
+        w.rng["kill"],
+        rows,
+        air_acc=air.acc_enu_mps2,
+    )
     for obj, _row, t in ev.killed_air:
         air.fate[obj] = KILLED
         air.fate_time_s[obj] = t

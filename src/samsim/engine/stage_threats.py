@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from samsim.threats import ALLEGIANCE_NAMES, launch_due
 from samsim.threats import fly as fly_threats
+from samsim.threats.flight import evasion_courses
 from samsim.threats.state import ARRIVED, LEAKED
 from samsim.world import World
 
@@ -103,43 +104,39 @@ def wind_enu_mps(w: World) -> NDArray | None:
 def _evasion_cues(w: World, t_s: float) -> None:
     """Set each warned object's evasion course: beam to the nearest closing interceptor."""
     air = w.air
+    rows = w.icpt.flying()
+    if rows.size == 0:
+        if air.any_evading:
+            air.evade_dir[:] = 0.0
+            air.any_evading = False
+        return
     cand = np.flatnonzero(air.flying & (air.warning_range_m > 0))
     if cand.size == 0:
         return
-    was = np.any(air.evade_dir[cand] != 0.0, axis=1)
-    air.evade_dir[cand] = 0.0
-    rows = w.icpt.flying()
-    if rows.size == 0:
-        return
-    rel = air.pos_enu_m[cand][:, None, :] - w.icpt.pos_enu_m[rows][None, :, :]
-    dist = np.linalg.norm(rel, axis=2)
-    rel_vel = air.vel_enu_mps[cand][:, None, :] - w.icpt.vel_enu_mps[rows][None, :, :]
-    closing = -np.sum(rel * rel_vel, axis=2) / np.maximum(dist, 1e-9) > 0.0
-    threat = closing & (dist <= air.warning_range_m[cand][:, None])
-    warned = threat.any(axis=1)
-    if not warned.any():
-        return
-    nearest = np.argmin(np.where(threat, dist, np.inf), axis=1)
-    for k in np.flatnonzero(warned):
-        i = cand[k]
-        up = w.frame.up_unit(air.pos_enu_m[i])
-        los = rel[k, nearest[k]]
-        los_h = los - np.dot(los, up) * up
-        beam = np.cross(up, los_h)
-        norm = np.linalg.norm(beam)
-        if norm < 1e-9:
-            continue
-        beam /= norm
-        if np.dot(beam, air.vel_enu_mps[i]) < 0.0:
-            beam = -beam
-        air.evade_dir[i] = beam
-        if not was[k]:
-            m = int(rows[nearest[k]])
-            w.events.add(
-                t_s,
-                "evade",
-                air.name[i],
-                f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
-                air.pos_enu_m[i],
-                f"distance_m={dist[k, nearest[k]]:.0f}",
-            )
+    started = np.full(cand.size, -1, np.int64)
+    dist = np.zeros(cand.size)
+    air.any_evading = bool(
+        evasion_courses(
+            air.pos_enu_m,
+            air.vel_enu_mps,
+            air.warning_range_m,
+            air.evade_dir,
+            cand,
+            w.icpt.pos_enu_m,
+            w.icpt.vel_enu_mps,
+            rows,
+            w.frame.radius_m,
+            started,
+            dist,
+        )
+    )
+    for k in np.flatnonzero(started >= 0):
+        i, m = int(cand[k]), int(started[k])
+        w.events.add(
+            t_s,
+            "evade",
+            air.name[i],
+            f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
+            air.pos_enu_m[i],
+            f"distance_m={dist[k]:.0f}",
+        )

@@ -217,7 +217,7 @@ def fly(
     air_flying: NDArray[np.bool_],
     t0_s: float,
     dt_s: float,
-    substeps: int,
+    substeps: int | NDArray,
     rng: np.random.Generator | None,
     rows: NDArray[np.intp] | None = None,
     *,
@@ -230,6 +230,7 @@ def fly(
     and end of the step (threats moved first); positions in between are
     interpolated linearly; ``air_acc`` their accelerations (for augmented PN;
     zero if not given). ``air_flying`` is updated in place when a round kills.
+    ``substeps`` is one number for all rows or one per row of ``rows``.
     ``rows`` limits the step to some interceptors. ``rng`` None means no seeker
     noise and kills decided by P_k >= 0.5 (used by envelope and validation runs).
     ``gravity_scale`` 0 switches gravity off (textbook guidance checks only).
@@ -237,12 +238,14 @@ def fly(
     rows = icpt.flying() if rows is None else np.asarray(rows, dtype=np.intp)
     if rows.size == 0:
         return FlyoutEvents([], [], [])
+    subs = np.broadcast_to(np.asarray(substeps, dtype=np.int64), (rows.size,))
+    n_sub = int(subs.max())
     if rng is None:
-        noise = np.zeros((rows.size, substeps, 3))
-        draw = np.full((rows.size, substeps), 0.5)
+        noise = np.zeros((rows.size, n_sub, 3))
+        draw = np.full((rows.size, n_sub), 0.5)
     else:
-        noise = rng.standard_normal((rows.size, substeps, 3))
-        draw = rng.random((rows.size, substeps))
+        noise = rng.standard_normal((rows.size, n_sub, 3))
+        draw = rng.random((rows.size, n_sub))
     if air_acc is None:
         air_acc = np.zeros_like(air_vel)
     end_code = np.zeros(rows.size, np.int8)
@@ -274,7 +277,7 @@ def fly(
         draw,
         float(t0_s),
         float(dt_s),
-        int(substeps),
+        np.ascontiguousarray(subs),
         frame.radius_m,
         float(gravity_scale),
         end_code,
@@ -330,16 +333,17 @@ def _fly_kernel(
     reason,
     killed,
 ):  # pragma: no cover
-    h = dt / substeps
     for k in range(rows.size):
         i = rows[k]
         ty = type_idx[i]
         area = tp[ty, P_AREA]
         nav = tp[ty, P_NAV]
-        for s in range(substeps):
+        n_sub = substeps[k]
+        h = dt / n_sub
+        for s in range(n_sub):
             t = t0 + s * h
-            f0 = s / substeps
-            f1 = (s + 1) / substeps
+            f0 = s / n_sub
+            f1 = (s + 1) / n_sub
             px, py, pz = pos[i, 0], pos[i, 1], pos[i, 2]
             vx, vy, vz = vel[i, 0], vel[i, 1], vel[i, 2]
             age = t - launch_t[i]

@@ -47,6 +47,11 @@ from samsim.interceptors.atmosphere import G0_MPS2
 ) = range(26)
 N_PARAMS = 26
 
+# Effective-earth factors of a seeker's line of sight: 4/3 for radar, 7/6 for IR
+# (optical refraction is weaker).
+K_RADAR = 4.0 / 3.0
+K_IR = 7.0 / 6.0
+
 
 @dataclass(frozen=True, slots=True)
 class InterceptorTable:
@@ -67,6 +72,8 @@ class InterceptorTable:
     min_speed_mps: NDArray
     seeker_range_m: NDArray
     seeker_ir: NDArray
+    seeker_k_factor: NDArray  # effective-earth factor of the seeker's line of sight
+    canister_clear_s: NDArray
     seeker_gimbal_rad: NDArray
     lock_before_launch: NDArray
     seeker_noise_rad: NDArray
@@ -145,6 +152,8 @@ class InterceptorTable:
             min_speed_mps=col("min_speed_mps"),
             seeker_range_m=col("seeker_range_m"),
             seeker_ir=np.array([x.seeker == "ir" for x in t]),
+            seeker_k_factor=np.array([K_IR if x.seeker == "ir" else K_RADAR for x in t]),
+            canister_clear_s=col("canister_clear_s"),
             seeker_gimbal_rad=np.radians(col("seeker_gimbal_deg")),
             lock_before_launch=np.array([x.lock_on == "before" for x in t]),
             seeker_noise_rad=col("seeker_noise_rad"),

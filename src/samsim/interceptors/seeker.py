@@ -30,12 +30,11 @@ from samsim._jit import jit
 from samsim.geo import LocalFrame
 from samsim.geo.relief import relief
 from samsim.geo.terrain import Terrain
-from samsim.interceptors.params import P_CLEAR_S, InterceptorTable
+from samsim.interceptors.params import K_IR, K_RADAR, InterceptorTable
 from samsim.interceptors.state import Interceptors
 
 SEEKER_BASKET_M = 1500.0
-K_RADAR = 4.0 / 3.0
-K_IR = 7.0 / 6.0
+__all__ = ["K_IR", "K_RADAR", "SEEKER_BASKET_M", "acquire", "line_of_sight"]
 
 
 def line_of_sight(
@@ -105,8 +104,8 @@ def acquire(
         tab.seeker_range_m,
         tab.seeker_gimbal_rad,
         tab.lock_before_launch,
-        tab.kernel[:, P_CLEAR_S].copy(),
-        np.where(tab.seeker_ir, K_IR, K_RADAR),
+        tab.canister_clear_s,
+        tab.seeker_k_factor,
         np.ascontiguousarray(air_pos_m, dtype=np.float64),
         air_flying,
         cand,

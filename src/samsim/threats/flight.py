@@ -338,3 +338,59 @@ def _route_kernel(
         vel[i, 0], vel[i, 1], vel[i, 2] = nvx, nvy, nvz
         wp_idx[i] = wp
     return done
+
+
+@jit
+def evasion_courses(
+    pos, vel, warn_r, evade_dir, cand, m_pos, m_vel, m_rows, radius, started, dist
+):  # pragma: no cover - compiled
+    """Beam courses of warned objects against their nearest closing interceptor.
+
+    For each candidate row: among the interceptors within its warning range
+    that close on it, the nearest; its course is set to the horizontal
+    direction across the line of sight on the side of its current velocity,
+    or cleared if there is none. ``started[k]`` gets the interceptor row when
+    candidate k starts evading now (-1 otherwise). Returns whether any evades.
+    """
+    anyone = False
+    for k in range(cand.size):
+        i = cand[k]
+        was = evade_dir[i, 0] != 0.0 or evade_dir[i, 1] != 0.0 or evade_dir[i, 2] != 0.0
+        evade_dir[i, 0], evade_dir[i, 1], evade_dir[i, 2] = 0.0, 0.0, 0.0
+        best, best_d = -1, warn_r[i]
+        for q in range(m_rows.size):
+            m = m_rows[q]
+            rx, ry, rz = pos[i, 0] - m_pos[m, 0], pos[i, 1] - m_pos[m, 1], pos[i, 2] - m_pos[m, 2]
+            d = np.sqrt(rx * rx + ry * ry + rz * rz)
+            if d > best_d:
+                continue
+            wx, wy, wz = vel[i, 0] - m_vel[m, 0], vel[i, 1] - m_vel[m, 1], vel[i, 2] - m_vel[m, 2]
+            if rx * wx + ry * wy + rz * wz >= 0.0:
+                continue  # not closing
+            best, best_d = m, d
+        if best < 0:
+            continue
+        ux, uy, uz = pos[i, 0], pos[i, 1], pos[i, 2] + radius
+        un = np.sqrt(ux * ux + uy * uy + uz * uz)
+        ux, uy, uz = ux / un, uy / un, uz / un
+        lx, ly, lz = (
+            pos[i, 0] - m_pos[best, 0],
+            pos[i, 1] - m_pos[best, 1],
+            pos[i, 2] - m_pos[best, 2],
+        )
+        lu = lx * ux + ly * uy + lz * uz
+        lx, ly, lz = lx - lu * ux, ly - lu * uy, lz - lu * uz
+        # beam = up x los_h
+        bx, by, bz = uy * lz - uz * ly, uz * lx - ux * lz, ux * ly - uy * lx
+        bn = np.sqrt(bx * bx + by * by + bz * bz)
+        if bn < 1e-9:
+            continue
+        bx, by, bz = bx / bn, by / bn, bz / bn
+        if bx * vel[i, 0] + by * vel[i, 1] + bz * vel[i, 2] < 0.0:
+            bx, by, bz = -bx, -by, -bz
+        evade_dir[i, 0], evade_dir[i, 1], evade_dir[i, 2] = bx, by, bz
+        anyone = True
+        if not was:
+            started[k] = best
+            dist[k] = best_d
+    return anyone

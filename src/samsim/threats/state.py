@@ -64,6 +64,7 @@ class AirObjects:
     warning_range_m: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) MAWS cue
     evade_dir: NDArray[np.float64] = None  # type: ignore[assignment]  # (n, 3) 0: not evading
     inv_2beta: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) 1/(2 beta), 0 no drag
+    any_evading: bool = False  # some object has an evasion course set
 
     def __post_init__(self) -> None:
         # Flight-model columns default to "none of it" so older builders keep working.
