@@ -678,6 +678,7 @@ def case_envelopes(out_dir: Path, fast: bool = False) -> Case:
     rows = []
     figs = []
     ok = True
+    summary = []
     names = list(cat.interceptors)
     for name in names:
         itype = cat.interceptors[name]
@@ -686,7 +687,7 @@ def case_envelopes(out_dir: Path, fast: bool = False) -> Case:
         r_max, h_max = env.max_range_overall_m, env.max_altitude_m
         d_r = _outside(r_max, itype.public_range_m)
         d_h = _outside(h_max, itype.public_altitude_m)
-        prov = "see catalog"
+        summary.append(f"{name} {r_max / 1000:.1f} km / {h_max / 1000:.1f} km")
         for label, val, band, d in (
             ("max range [km]", r_max, itype.public_range_m, d_r),
             ("max altitude [km]", h_max, itype.public_altitude_m, d_h),
@@ -703,7 +704,6 @@ def case_envelopes(out_dir: Path, fast: bool = False) -> Case:
                     "yes" if good else "NO",
                 ]
             )
-        del prov
         # Full engagements either side of the planning boundary at the spot height.
         h_idx = int(np.argmin(abs(env.altitude_m - SPOT_HEIGHT_M)))
         r_spot = float(env.max_range_m[h_idx, 0])
@@ -770,7 +770,7 @@ def case_envelopes(out_dir: Path, fast: bool = False) -> Case:
             "10 % reserve of flight time and of speed above the minimum (``envelope.RESERVE``), "
             "so the kinematic reach of the round is somewhat longer than its planning range."
         ),
-        worst="",
+        worst="max range / altitude: " + ", ".join(summary),
     )
 
 
