@@ -222,3 +222,15 @@ def test_ballistic_missile_flies_a_true_arc_to_its_aim_point():
     # Re-entry drag: it comes down slower than it went up (drag-free it would be equal).
     up_speed = np.linalg.norm(tr["vel"][1])
     assert np.linalg.norm(tr["vel"][-1]) < up_speed - 50.0
+
+
+def test_compiled_ground_height_agrees_with_terrain_surface():
+    from samsim.threats.flight import surface_height
+
+    rng = np.random.default_rng(3)
+    t = Terrain(-5000.0, -3000.0, 250.0, rng.uniform(0.0, 900.0, (40, 50)))
+    pts = np.column_stack(
+        [rng.uniform(-7000, 9000, 200), rng.uniform(-5000, 8000, 200), np.zeros(200)]
+    )
+    ours = [surface_height(x, y, t.east0_m, t.north0_m, t.cell_m, t.height_m) for x, y, _ in pts]
+    np.testing.assert_allclose(ours, t.surface_m(pts), atol=1e-9)
