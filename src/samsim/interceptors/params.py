@@ -166,21 +166,5 @@ class InterceptorTable:
             cd_value=cd_value,
         )
 
-    def single(self, type_idx: int) -> InterceptorTable:
-        """The table of one type (row ``type_idx``) alone."""
-        sel = slice(type_idx, type_idx + 1)
-        values = {}
-        for name in self.__slots__:  # type: ignore[attr-defined]
-            v = getattr(self, name)
-            values[name] = (v[type_idx],) if name == "names" else v[sel].copy()
-        return InterceptorTable(**values)
 
-
-def aero_accel_limit_mps2(
-    rho_kgpm3: NDArray, speed_mps: NDArray, area_m2: float, cl_max: float, mass_kg: NDArray
-) -> NDArray:
-    """Lateral acceleration the airframe can generate, q S CL_max / m [m/s^2]."""
-    return 0.5 * rho_kgpm3 * speed_mps**2 * area_m2 * cl_max / mass_kg
-
-
-__all__ = ["G0_MPS2", "N_PARAMS", "InterceptorTable", "aero_accel_limit_mps2"]
+__all__ = ["G0_MPS2", "K_IR", "K_RADAR", "N_PARAMS", "InterceptorTable"]
