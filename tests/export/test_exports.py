@@ -180,12 +180,17 @@ def test_kml_is_read_back_by_a_kml_parser(replay, tmp_path):
     tracks = root.findall(".//gx:Track", KML_NS)
     movers = [m for m in replay["air"] + replay["interceptors"] + replay["radar_tracks"] if m["t"]]
     assert len(tracks) == len(movers)
-    for trk in tracks:
+    n_truth = sum(1 for m in replay["air"] + replay["interceptors"] if m["t"])
+    for i, trk in enumerate(tracks):
         whens = trk.findall("kml:when", KML_NS)
         coords = trk.findall("gx:coord", KML_NS)
         assert len(whens) == len(coords) > 0
         lon, lat, alt = map(float, coords[0].text.split())
-        assert 24 < lat < 26 and 120 < lon < 122 and alt > -50
+        assert 24 < lat < 26 and 120 < lon < 122
+        if i < n_truth:
+            # truth flies above the surface; a radar track's altitude estimate of a
+            # sea-skimmer may honestly sit below it (elevation noise), so only truth is checked
+            assert alt > -50
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # fastkml warns when lxml is absent
         from fastkml import kml

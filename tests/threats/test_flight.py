@@ -1,103 +1,236 @@
-"""Threat flight: speed, height above the curved surface, arrival; ballistic arcs."""
+"""Threat flight in the engine: turns at the g-limit, wind, terrain following, pop-up
+and dive, weave, decoys, evasion, ballistic arcs."""
+
+import math
 
 import numpy as np
 import pytest
 
-from samsim.scenario import scenario_from_data
-from samsim.threats import fly, launch_due
-from samsim.threats.state import FLYING, PENDING
+from samsim.engine.stage_threats import _evasion_cues, threat_stage
+from samsim.geo.terrain import Terrain
+from samsim.interceptors import FLYING
+from samsim.scenario import ScenarioError
+from samsim.scenario.load import scenario_from_data
 from samsim.world import build_world
 
-DT_S = 0.5
+G0 = 9.80665
+LAT0, LON0 = 25.0, 121.0
+KM_LAT = 1.0 / 111.2  # degrees of latitude per km (near enough for placing points)
 
 
-def _world(single_battery_data, raid_type, count=1, **raid):
-    data = single_battery_data
-    data["raids"] = [
-        {
-            "name": "r",
-            "type": raid_type,
-            "count": count,
-            "launch": {"lat_deg": 25.10, "lon_deg": 120.66},
-            "target": "taoyuan_airport",
-            "aim_radius_m": 0,
-            **raid,
-        }
-    ]
-    data["traffic"] = []
-    sc, cat = scenario_from_data(data)
-    return build_world(sc, cat)
+def scenario(raid, *, wind=None, duration_s=3000.0, step_s=0.1, catalog=None):
+    data = {
+        "name": "t",
+        "duration_s": duration_s,
+        "step_s": step_s,
+        "origin": {"lat_deg": LAT0, "lon_deg": LON0},
+        "assets": [{"name": "site", "lat_deg": LAT0 + 60 * KM_LAT, "lon_deg": LON0, "value": 1}],
+        "raids": [{"name": "r", "count": 1, "launch": {"lat_deg": LAT0, "lon_deg": LON0}, **raid}],
+    }
+    if wind:
+        data["wind"] = wind
+    if catalog:
+        data["catalog"] = catalog
+    return scenario_from_data(data)
 
 
-def _fly_until_done(w, t_max_s):
-    t = 0.0
-    launch_due(w.air, t)
-    heights, arrived_at = [], None
-    while t < t_max_s:
-        done = fly(w.air, w.frame, t + DT_S, DT_S)
-        t += DT_S
-        heights.append(float(w.frame.altitude_m(w.air.pos_enu_m[0])))
-        if done.size:
-            arrived_at = t
+def fly(sc, cat, seconds, terrain=None):
+    """Step the threat stage; return times, positions, velocities, accelerations, world."""
+    w = build_world(sc, cat)
+    if terrain is not None:
+        w.terrain = terrain
+    dt = sc.step_s
+    out = {"t": [], "pos": [], "vel": [], "acc": [], "alt": [], "fate": []}
+    for k in range(int(seconds / dt)):
+        threat_stage(w, k * dt, (k + 1) * dt)
+        out["t"].append((k + 1) * dt)
+        out["pos"].append(w.air.pos_enu_m[0].copy())
+        out["vel"].append(w.air.vel_enu_mps[0].copy())
+        out["acc"].append(w.air.acc_enu_mps2[0].copy())
+        out["alt"].append(float(w.frame.altitude_m(w.air.pos_enu_m[0])))
+        out["fate"].append(int(w.air.fate[0]))
+        if w.air.fate[0] != FLYING:
             break
-    return np.array(heights), arrived_at
+    return {k: np.array(v) for k, v in out.items()}, w
 
 
-def test_launch_waits_for_the_launch_time(single_battery_data):
-    w = _world(single_battery_data, "owa_drone", count=3, start_s=10, interval_s=5)
-    np.testing.assert_allclose(w.air.launch_time_s, [10.0, 15.0, 20.0])
-    assert launch_due(w.air, 12.0).tolist() == [0]
-    assert w.air.fate.tolist() == [FLYING, PENDING, PENDING]
+def lateral_accel(tr):
+    v, a = tr["vel"], tr["acc"]
+    vh = v.copy()
+    vh[:, 2] = 0
+    u = vh / np.linalg.norm(vh, axis=1)[:, None]
+    ah = a.copy()
+    ah[:, 2] = 0
+    return ah - np.sum(ah * u, axis=1)[:, None] * u
 
 
-def test_drone_flies_at_its_speed_and_holds_cruise_height_to_the_target(
-    single_battery_data, catalog
-):
-    w = _world(single_battery_data, "owa_drone", altitude={"cruise_m": 600})
-    start = w.air.pos_enu_m[0].copy()
-    target = w.assets.pos_enu_m[0]
-    ground_m = float(w.frame.ground_distance_m(start, target))
-    assert ground_m == pytest.approx(58e3, rel=0.05)
-    heights, arrived_at = _fly_until_done(w, 3000.0)
-    assert arrived_at is not None
-    speed = catalog.threats["owa_drone"].speed_mps
-    assert arrived_at == pytest.approx(ground_m / speed, rel=0.01)
-    np.testing.assert_allclose(heights, 600.0, atol=1e-6)
-    assert float(w.frame.ground_distance_m(w.air.pos_enu_m[0], target)) < speed * DT_S
-
-
-def test_sea_skimmer_climbs_at_its_climb_rate_to_the_terminal_height(single_battery_data, catalog):
-    w = _world(
-        single_battery_data,
-        "subsonic_cm",
-        altitude={"cruise_m": 30, "terminal_m": 300, "terminal_range_m": 10_000},
+def test_aircraft_turns_at_its_g_limit():
+    # North, then a right-angle turn east: a 7 g fighter at 250 m/s turns at 7 g.
+    sc, cat = scenario(
+        {
+            "type": "fighter",
+            "waypoints": [
+                {"lat_deg": LAT0 + 20 * KM_LAT, "lon_deg": LON0},
+                {"lat_deg": LAT0 + 20 * KM_LAT, "lon_deg": LON0 + 0.3},
+            ],
+        }
     )
-    heights, _ = _fly_until_done(w, 1000.0)
-    climb = catalog.threats["subsonic_cm"].max_climb_mps
-    assert np.diff(heights).max() <= climb * DT_S + 1e-6
-    assert heights[:100] == pytest.approx(30.0)
-    assert heights[-1] == pytest.approx(300.0)
+    tr, _ = fly(sc, cat, 150.0)
+    lat = np.linalg.norm(lateral_accel(tr)[2:], axis=1)
+    assert lat.max() == pytest.approx(7 * G0, rel=0.03)
+    assert np.percentile(lat, 99) <= 7.05 * G0
 
 
-def test_ballistic_missile_peaks_at_its_apogee_halfway(single_battery_data, catalog):
-    w = _world(single_battery_data, "srbm")
-    heights, arrived_at = _fly_until_done(w, 1000.0)
-    flight_s = float(w.air.flight_time_s[0])
-    assert arrived_at == pytest.approx(flight_s, abs=DT_S)
-    apogee = catalog.threats["srbm"].altitude_m
-    assert heights.max() == pytest.approx(apogee, rel=1e-3)
-    assert np.argmax(heights) * DT_S == pytest.approx(flight_s / 2, abs=DT_S)
-    assert heights[-1] == pytest.approx(0.0, abs=1.0)
-
-
-def test_raid_spreads_over_its_launch_area(single_battery_data):
-    w = _world(
-        single_battery_data,
-        "owa_drone",
-        count=50,
-        launch={"lat_deg": 25.10, "lon_deg": 120.66, "radius_m": 4000},
+@pytest.mark.parametrize(
+    "from_deg, expect_mps",
+    [(0.0, 30.0), (180.0, 70.0), (270.0, math.sqrt(50**2 - 30**2))],
+)
+def test_drone_crabs_into_the_wind(from_deg, expect_mps):
+    speed = 20.0 if from_deg in (0.0, 180.0) else 30.0
+    sc, cat = scenario(
+        {"type": "owa_drone", "target": "site", "aim_radius_m": 0},
+        wind={"speed_mps": speed, "from_deg": from_deg},
     )
-    centre = w.frame.to_enu(25.10, 120.66, 0.0)
-    d = w.frame.ground_distance_m(w.air.pos_enu_m, centre)
-    assert d.max() <= 4000.0 + 1.0
-    assert d.max() > 3000.0 and np.median(d) > 1500.0  # uniform in the disc: median r/sqrt 2
+    tr, _ = fly(sc, cat, 60.0)
+    v = tr["vel"][-1]
+    assert math.hypot(v[0], v[1]) == pytest.approx(expect_mps, rel=0.01)
+    # It holds its course north: the crosswind does not push it off the track.
+    assert abs(tr["pos"][-1][0]) < 5.0
+
+
+def test_cruise_missile_follows_terrain_and_clears_a_ridge():
+    # A 500 m ridge 18-22 km north across the whole track.
+    cell = 200.0
+    heights = np.zeros((200, 60))
+    north = np.arange(200) * cell
+    heights[(north >= 18_000) & (north <= 22_000), :] = 500.0
+    ridge = Terrain(-6000.0, 0.0, cell, heights)
+    sc, cat = scenario(
+        {"type": "subsonic_cm", "target": "site", "aim_radius_m": 0, "altitude": {"cruise_m": 50}}
+    )
+    tr, _w = fly(sc, cat, 140.0, terrain=ridge)
+    ground = ridge.surface_m(tr["pos"])
+    agl = tr["alt"] - ground
+    over = (tr["pos"][:, 1] > 18_500) & (tr["pos"][:, 1] < 21_500)
+    assert agl.min() >= -0.05  # never inside the ground (to the resampling of a 200 m grid)
+    assert np.all(tr["alt"][over] >= 500.0 + 40.0)  # holds its height over the crest
+    foot = np.argmin(abs(tr["pos"][:, 1] - 18_000.0))
+    assert tr["alt"][foot] > 400.0  # climbed before reaching the ridge (look-ahead)
+    beyond = tr["pos"][:, 1] > 30_000
+    assert np.all(np.abs(agl[beyond] - 50.0) < 5.0)  # back down to 50 m after it
+
+
+def test_pop_up_then_dive_onto_the_target():
+    sc, cat = scenario(
+        {
+            "type": "subsonic_cm",
+            "target": "site",
+            "aim_radius_m": 0,
+            "altitude": {"cruise_m": 30, "terminal_m": 400, "terminal_range_m": 8000},
+        }
+    )
+    tr, w = fly(sc, cat, 400.0)
+    assert tr["fate"][-1] != FLYING  # reached its aim point
+    assert tr["alt"].max() == pytest.approx(400.0, abs=5.0)
+    # Final 300 m of ground: descending at the catalog dive angle (30 deg).
+    end = tr["pos"][-1]
+    gd = w.frame.ground_distance_m(tr["pos"], end)
+    last = (gd < 300.0) & (gd > 50.0)
+    slope = np.polyfit(gd[last], tr["alt"][last], 1)[0]
+    assert math.degrees(math.atan(slope)) == pytest.approx(30.0, abs=2.0)
+    assert tr["alt"][-1] < 30.0
+
+
+def test_supersonic_missile_weaves_in_the_end_game_and_still_arrives():
+    sc, cat = scenario({"type": "supersonic_cm", "target": "site", "aim_radius_m": 0})
+    tr, w = fly(sc, cat, 200.0)
+    assert tr["fate"][-1] != FLYING
+    lat = lateral_accel(tr)
+    side = lat @ np.array([1.0, 0.0, 0.0])  # east, across the northward track
+    gd = w.frame.ground_distance_m(tr["pos"], w.air.route_enu_m[0, w.air.route_len[0] - 1])
+    weave = (gd < 14_000) & (gd > 1000.0)
+    cruise = gd > 16_000
+    assert np.abs(side[weave]).max() == pytest.approx(5 * G0, rel=0.2)
+    assert (side[weave] > 0).any() and (side[weave] < 0).any()  # both ways
+    assert np.abs(side[cruise][5:]).max() < 0.2 * G0
+
+
+def test_decoy_flies_like_its_host_and_may_not_outshine_it():
+    cat = scenario({"type": "decoy", "target": "site"})[1]
+    d, host = cat.threats["decoy"], cat.threats["subsonic_cm"]
+    assert (d.speed_mps, d.altitude_m, d.category) == (
+        host.speed_mps,
+        host.altitude_m,
+        host.category,
+    )
+    assert d.rcs_m2 <= host.rcs_m2
+    with pytest.raises(ScenarioError, match="rcs_m2"):
+        scenario(
+            {"type": "decoy", "target": "site"}, catalog={"threats": {"decoy": {"rcs_m2": 5.0}}}
+        )
+    # The host's speed set by the scenario carries over to the decoy.
+    cat2 = scenario(
+        {"type": "decoy", "target": "site"},
+        catalog={"threats": {"subsonic_cm": {"speed_mps": 280.0}}},
+    )[1]
+    assert cat2.threats["decoy"].speed_mps == 280.0
+
+
+def test_warned_aircraft_beams_an_approaching_interceptor():
+    sc, cat = scenario({"type": "fighter", "target": "site"})
+    w = build_world(sc, cat)
+    for k in range(50):
+        threat_stage(w, k * 0.1, (k + 1) * 0.1)
+    ac = w.air.pos_enu_m[0]
+    # An interceptor 10 km ahead of it, flying at it.
+    w.icpt.n_used = 1
+    w.icpt.phase[0] = FLYING
+    w.icpt.pos_enu_m[0] = ac + np.array([0.0, 10_000.0, 0.0])
+    w.icpt.vel_enu_mps[0] = np.array([0.0, -800.0, 0.0])
+    _evasion_cues(w, 5.0)
+    beam = w.air.evade_dir[0]
+    assert np.linalg.norm(beam) == pytest.approx(1.0)
+    assert abs(beam[1]) < 1e-3  # across the line of sight (which runs north-south)
+    assert w.events.count("evade") == 1
+    heading0 = math.atan2(*w.air.vel_enu_mps[0][:2])
+    for k in range(50, 80):
+        threat_stage(w, k * 0.1, (k + 1) * 0.1)
+    heading1 = math.atan2(*w.air.vel_enu_mps[0][:2])
+    # Turning toward the beam at its 7 g limit: omega = a / v for 3 s.
+    assert abs(heading1 - heading0) == pytest.approx(7 * G0 / 250.0 * 3.0, rel=0.05)
+    # Out of warning range (or receding), no cue.
+    w.icpt.pos_enu_m[0] = w.air.pos_enu_m[0] + np.array([0.0, 30_000.0, 0.0])
+    _evasion_cues(w, 8.0)
+    assert not w.air.evade_dir[0].any()
+
+
+def test_ballistic_missile_flies_a_true_arc_to_its_aim_point():
+    sc, cat = scenario(
+        {
+            "type": "srbm",
+            "target": "site",
+            "aim_radius_m": 0,
+            "launch": {"lat_deg": LAT0 - 240 * KM_LAT, "lon_deg": LON0},
+        }
+    )
+    tr, w = fly(sc, cat, 600.0)
+    aim = w.air.route_enu_m[0, w.air.route_len[0] - 1]
+    assert tr["fate"][-1] != FLYING
+    assert tr["alt"].max() == pytest.approx(cat.threats["srbm"].altitude_m, rel=0.01)
+    assert w.frame.ground_distance_m(tr["pos"][-1], aim) < 100.0
+    assert tr["t"][-1] == pytest.approx(w.air.flight_time_s[0], abs=0.2)
+    # Re-entry drag: it comes down slower than it went up (drag-free it would be equal).
+    up_speed = np.linalg.norm(tr["vel"][1])
+    assert np.linalg.norm(tr["vel"][-1]) < up_speed - 50.0
+
+
+def test_compiled_ground_height_agrees_with_terrain_surface():
+    from samsim.threats.flight import surface_height
+
+    rng = np.random.default_rng(3)
+    t = Terrain(-5000.0, -3000.0, 250.0, rng.uniform(0.0, 900.0, (40, 50)))
+    pts = np.column_stack(
+        [rng.uniform(-7000, 9000, 200), rng.uniform(-5000, 8000, 200), np.zeros(200)]
+    )
+    ours = [surface_height(x, y, t.east0_m, t.north0_m, t.cell_m, t.height_m) for x, y, _ in pts]
+    np.testing.assert_allclose(ours, t.surface_m(pts), atol=1e-9)

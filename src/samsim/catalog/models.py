@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    model_validator,
+)
 
 ThreatCategory = Literal["drone", "cruise_missile", "aircraft", "ballistic", "civil"]
 
@@ -74,10 +81,17 @@ class LauncherType(_Entry):
 
 
 class InterceptorType(_Entry):
-    """Interceptor: planning envelope, point-mass flight parameters, lethality and cost."""
+    """Interceptor: planning figures, point-mass flight parameters, guidance, lethality, cost.
+
+    The flight parameters feed the 3-DOF fly-out (``samsim.interceptors.flyout``);
+    the envelope that fly-out reaches is compared with ``public_range_m`` and
+    ``public_altitude_m`` (the spread of public figures) in docs/validation.md.
+    """
 
     max_range_m: PositiveFloat
     max_altitude_m: PositiveFloat
+    public_range_m: tuple[PositiveFloat, PositiveFloat]
+    public_altitude_m: tuple[PositiveFloat, PositiveFloat]
     min_range_m: float = Field(ge=0)
     mean_speed_mps: PositiveFloat
     max_target_speed_mps: PositiveFloat
@@ -89,21 +103,52 @@ class InterceptorType(_Entry):
     boost_s: float = Field(ge=0)
     thrust_sustain_n: float = Field(ge=0)
     sustain_s: float = Field(ge=0)
-    drag_coefficient: float = Field(ge=0)
+    drag_mach: list[Annotated[float, Field(ge=0, le=20)]] = Field(min_length=2, max_length=32)
+    drag_cd: list[Annotated[float, Field(ge=0, le=10)]] = Field(min_length=2, max_length=32)
+    lift_coefficient_max: PositiveFloat
+    induced_drag_factor: float = Field(ge=0, le=5)
+    thrust_vector_deg: float = Field(ge=0, le=30)
     max_accel_g: PositiveFloat
+    endgame_min_g: float = Field(ge=0, le=100)
+    canister_clear_s: float = Field(ge=0, le=5)
     max_flight_s: PositiveFloat
     min_speed_mps: float = Field(ge=0)
     seeker_range_m: PositiveFloat
     seeker: Literal["radar", "ir"]
+    seeker_gimbal_deg: float = Field(gt=0, le=180)
+    lock_on: Literal["after", "before"]
     seeker_noise_rad: float = Field(ge=0, le=0.1)
+    guidance: Literal["pn", "apn"]
     nav_ratio: float = Field(gt=0, le=10)
+    guidance_lag_s: float = Field(ge=0, le=5)
+    loft_gain: float = Field(ge=0, le=2)
+    loft_max_m: float = Field(ge=0, le=50_000)
     lethal_radius_m: PositiveFloat
     pk_in_lethal_radius: float = Field(ge=0, le=1)
     pk_planning: dict[ThreatCategory, float]
 
+    @model_validator(mode="after")
+    def _check_tables(self) -> InterceptorType:
+        if len(self.drag_mach) != len(self.drag_cd):
+            raise ValueError(
+                f"drag_mach has {len(self.drag_mach)} points but drag_cd has {len(self.drag_cd)}"
+            )
+        if any(b <= a for a, b in zip(self.drag_mach, self.drag_mach[1:], strict=False)):
+            raise ValueError("drag_mach must increase strictly")
+        for name in ("public_range_m", "public_altitude_m"):
+            lo, hi = getattr(self, name)
+            if hi < lo:
+                raise ValueError(f"{name}: upper figure {hi} is below the lower {lo}")
+        return self
+
 
 class ThreatType(_Entry):
-    """Air object kind: threats, and civil or friendly traffic."""
+    """Air object kind: threats, and civil or friendly traffic.
+
+    ``mimics`` names a host type a decoy flies like: the category and
+    kinematics (speed, heights, climb, turn, dive, weave) it does not set are
+    taken from the host, and its RCS must not exceed the host's.
+    """
 
     category: ThreatCategory
     speed_mps: PositiveFloat
@@ -115,6 +160,28 @@ class ThreatType(_Entry):
     unit_cost_usd: float = Field(ge=0)
     damage_fraction: float = Field(ge=0, le=1)
     iff: Literal["none", "civil", "friend"]
+    mimics: str | None = None
+    terminal_dive_deg: float = Field(default=0.0, ge=0, le=80)
+    weave_g: float = Field(default=0.0, ge=0, le=30)
+    weave_period_s: PositiveFloat = 4.0
+    weave_range_m: float = Field(default=0.0, ge=0, le=200_000)
+    warning_range_m: float = Field(default=0.0, ge=0, le=100_000)
+    ballistic_coefficient_kgpm2: float = Field(default=0.0, ge=0)
+
+
+# Fields a decoy takes from the type it mimics, unless it sets them itself.
+MIMIC_FIELDS = (
+    "category",
+    "speed_mps",
+    "altitude_m",
+    "max_climb_mps",
+    "max_turn_g",
+    "terminal_dive_deg",
+    "weave_g",
+    "weave_period_s",
+    "weave_range_m",
+    "ballistic_coefficient_kgpm2",
+)
 
 
 class IffParams(BaseModel):
@@ -136,3 +203,33 @@ class Catalog(BaseModel):
     interceptors: dict[str, InterceptorType]
     threats: dict[str, ThreatType]
     iff: IffParams
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_mimics(cls, data: Any) -> Any:
+        """Give each decoy its host's kinematics, and check its RCS against the host's."""
+        if not isinstance(data, dict) or not isinstance(data.get("threats"), dict):
+            return data
+        threats = dict(data["threats"])
+        for name, entry in threats.items():
+            if not isinstance(entry, dict) or entry.get("mimics") is None:
+                continue
+            host_name = entry["mimics"]
+            host = threats.get(host_name)
+            if not isinstance(host, dict):
+                raise ValueError(f"threats.{name}.mimics: no threat type named {host_name!r}")
+            if host.get("mimics") is not None:
+                raise ValueError(f"threats.{name}.mimics: {host_name!r} is itself a decoy")
+            filled = dict(entry)
+            for key in MIMIC_FIELDS:
+                if key in host:
+                    filled.setdefault(key, host[key])
+            rcs, host_rcs = filled.get("rcs_m2"), host.get("rcs_m2")
+            numbers = isinstance(rcs, int | float) and isinstance(host_rcs, int | float)
+            if numbers and rcs > host_rcs:
+                raise ValueError(
+                    f"threats.{name}.rcs_m2: {rcs} exceeds the RCS of its host "
+                    f"{host_name!r} ({host_rcs}); a decoy's RCS must be smaller or equal"
+                )
+            threats[name] = filled
+        return {**data, "threats": threats}

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from samsim.cli import (
     commands,  # noqa: F401  (registers run, demo, validate, schema, catalog)
+    envelope,  # noqa: F401  (registers envelope)
     serve,  # noqa: F401  (registers serve)
     sweep,  # noqa: F401  (registers sweep, results, report)
 )

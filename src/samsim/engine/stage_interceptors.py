@@ -1,4 +1,11 @@
-"""Engine stage for interceptors in flight: guidance, fuzing, kills, engagement ends."""
+"""Engine stage for interceptors in flight: seeker acquisition, guidance, fuzing, kills.
+
+Each step: seekers acquire or lose lock (``interceptors.seeker.acquire``, at
+the start of the step, with line of sight over the horizon and the scenario's
+terrain), then every round flies the step in sub-steps of at most
+``MIDCOURSE_STEP_S`` (the step of the fly-out tables the FDC plans with), or
+``substeps`` per step in its end-game, where the closest approach is found.
+"""
 
 from __future__ import annotations
 
@@ -7,58 +14,56 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim.interceptors import (
-    END_KILL,
-    END_MISS,
-    END_SELF_DESTRUCT,
-    FlyoutEvents,
-    fly,
-)
+from samsim.interceptors import END_KILL, END_MISS, END_SELF_DESTRUCT, fly
+from samsim.interceptors.envelope import TABLE_DT_S
+from samsim.interceptors.flyout import SD_NAMES
+from samsim.interceptors.seeker import acquire
 from samsim.threats.state import KILLED
 from samsim.world import World
 
 END_NAMES = {END_KILL: "kill", END_MISS: "miss", END_SELF_DESTRUCT: "self_destruct"}
 ENDGAME_S = 2.0
+MIDCOURSE_STEP_S = TABLE_DT_S
 
 
 def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substeps: int) -> None:
     """Fly interceptors, fuze, and settle kills and engagement bookkeeping.
 
-    Sub-steps are used only when some interceptor is in its end-game (within
-    ``ENDGAME_S`` seconds of closest approach to its target); mid-course flight
-    takes the engine step whole.
+    A round in its end-game (within ``ENDGAME_S`` seconds of closest approach to
+    its locked target) takes ``substeps`` sub-steps per step; the others take
+    sub-steps of at most ``MIDCOURSE_STEP_S``, the step of the fly-out tables.
     """
     rows = w.icpt.flying()
     if rows.size == 0:
         return
     air = w.air
     flying = air.flying.copy()
+    locked, lost = acquire(w.icpt, w.icpt_table, w.frame, w.terrain, pos0, flying, t0_s, rows)
+    for row, obj, t in locked:
+        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
+    for row, obj, t in lost:
+        w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
     lk = w.icpt.locked_idx[rows]
     rel = air.pos_enu_m[np.maximum(lk, 0)] - w.icpt.pos_enu_m[rows]
     closing = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1) + 1000.0
     near = (lk >= 0) & (np.linalg.norm(rel, axis=1) < closing * (ENDGAME_S + dt_s))
-    ev = FlyoutEvents([], [], [])
-    for subset, n_sub in ((rows[near], substeps), (rows[~near], 1)):
-        if subset.size:
-            part = fly(
-                w.icpt,
-                w.icpt_table,
-                w.frame,
-                pos0,
-                air.pos_enu_m,
-                air.vel_enu_mps,
-                flying,
-                t0_s,
-                dt_s,
-                n_sub,
-                w.rng["kill"],
-                subset,
-            )
-            ev.locked += part.locked
-            ev.ended += part.ended
-            ev.killed_air += part.killed_air
-    for row, obj, t in ev.locked:
-        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
+    n_far = max(1, math.ceil(dt_s / MIDCOURSE_STEP_S - 1e-9))
+    n_near = n_far * math.ceil(max(substeps, n_far) / n_far)  # a multiple of n_far
+    ev = fly(
+        w.icpt,
+        w.icpt_table,
+        w.frame,
+        pos0,
+        air.pos_enu_m,
+        air.vel_enu_mps,
+        flying,
+        t0_s,
+        dt_s,
+        np.where(near, n_near, n_far),
+        w.rng["kill"],
+        rows,
+        air_acc=air.acc_enu_mps2,
+    )
     for obj, _row, t in ev.killed_air:
         air.fate[obj] = KILLED
         air.fate_time_s[obj] = t
@@ -72,7 +77,9 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             icpt_name(w, row),
             target,
             w.icpt.pos_enu_m[row],
-            "" if math.isnan(miss) else f"miss_m={miss:.1f}",
+            f"reason={SD_NAMES[ev.reasons[row]]}"
+            if row in ev.reasons
+            else ("" if math.isnan(miss) else f"miss_m={miss:.1f}"),
         )
         fdc = w.fdcs[w.icpt.fdc_idx[row]]
         eng = fdc.engagements.get(int(w.icpt.track_id[row]))

@@ -1,11 +1,23 @@
-"""Engine stages for doctrine changes and threat flight: launches, movement, leakers."""
+"""Engine stages for doctrine changes and threat flight: launches, movement, leakers.
+
+Evasion cue: an air object whose type has a ``warning_range_m`` (an aircraft
+with a radar-warning receiver or missile-approach warner) learns of an
+interceptor when one closes on it from within that range, and turns to put it
+on its beam (``threats.flight``). The cue uses the interceptors' true positions
+and velocities, which is what such a warner senses; it gives the aircraft no
+knowledge of the FDC's decisions or of rounds beyond its warning range.
+"""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 from numpy.typing import NDArray
 
 from samsim.threats import ALLEGIANCE_NAMES, launch_due
 from samsim.threats import fly as fly_threats
+from samsim.threats.flight import evasion_courses
 from samsim.threats.state import ARRIVED, LEAKED
 from samsim.world import World
 
@@ -36,7 +48,15 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
             ALLEGIANCE_NAMES[air.allegiance[i]],
         )
     pos0 = air.pos_enu_m.copy()
-    arrived = fly_threats(air, w.frame, t1_s, t1_s - t0_s)
+    _evasion_cues(w, t0_s)
+    arrived = fly_threats(
+        air,
+        w.frame,
+        t1_s,
+        t1_s - t0_s,
+        terrain=w.terrain,
+        wind_enu_mps=wind_enu_mps(w),
+    )
     for i in arrived:
         target = int(air.target_asset[i])
         if target < 0:
@@ -70,3 +90,53 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
                 f"damage={w.assets.damage[target] - before:.3f}",
             )
     return pos0
+
+
+def wind_enu_mps(w: World) -> NDArray | None:
+    """The scenario's wind as an ENU vector [m/s] (None when calm)."""
+    wind = getattr(w.scenario, "wind", None)
+    if wind is None or wind.speed_mps == 0:
+        return None
+    towards = math.radians(wind.from_deg) + math.pi
+    return np.array([wind.speed_mps * math.sin(towards), wind.speed_mps * math.cos(towards), 0.0])
+
+
+def _evasion_cues(w: World, t_s: float) -> None:
+    """Set each warned object's evasion course: beam to the nearest closing interceptor."""
+    air = w.air
+    rows = w.icpt.flying()
+    if rows.size == 0:
+        if air.any_evading:
+            air.evade_dir[:] = 0.0
+            air.any_evading = False
+        return
+    cand = np.flatnonzero(air.flying & (air.warning_range_m > 0))
+    if cand.size == 0:
+        return
+    started = np.full(cand.size, -1, np.int64)
+    dist = np.zeros(cand.size)
+    air.any_evading = bool(
+        evasion_courses(
+            air.pos_enu_m,
+            air.vel_enu_mps,
+            air.warning_range_m,
+            air.evade_dir,
+            cand,
+            w.icpt.pos_enu_m,
+            w.icpt.vel_enu_mps,
+            rows,
+            w.frame.radius_m,
+            started,
+            dist,
+        )
+    )
+    for k in np.flatnonzero(started >= 0):
+        i, m = int(cand[k]), int(started[k])
+        w.events.add(
+            t_s,
+            "evade",
+            air.name[i],
+            f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
+            air.pos_enu_m[i],
+            f"distance_m={dist[k]:.0f}",
+        )

@@ -44,6 +44,9 @@ class PlanningTable:
     max_flight_s: NDArray
     pk: NDArray  # (types, categories)
     cost_usd: NDArray
+    # Fly-out tables per type (samsim.interceptors.envelope.FlyoutSet, None for a
+    # type no launcher carries); empty: the straight-line planning model.
+    flyout: tuple = ()
 
     @classmethod
     def from_catalog(cls, types: dict[str, InterceptorType]) -> PlanningTable:
@@ -212,6 +215,9 @@ def decide(
             max_target_speed_mps=planning.max_target_speed_mps[k],
             max_flight_s=planning.max_flight_s[k],
             time_to_asset_s=t_reach,
+            flyout=planning.flyout[k] if planning.flyout else None,
+            launch_elevation_rad=launchers.launch_elevation_rad[ready],
+            radius_m=frame.radius_m,
         )
         ok &= has[:, None]
         pk[:, :, k] = np.where(ok, planning.pk[k, cats][None, :], 0.0)

@@ -169,6 +169,16 @@ class Doctrine(_Model):
     )
 
 
+class Wind(_Model):
+    """A constant wind over the whole scenario: the air mass moves, and aircraft,
+    drones and cruise missiles crab into it to hold their courses."""
+
+    speed_mps: NonNegativeFloat = Field(le=100)
+    from_deg: float = Field(
+        ge=0, lt=360, description="direction the wind blows from, degrees clockwise from north"
+    )
+
+
 class TerrainSpec(_Model):
     """A digital elevation model for terrain masking and terrain following.
 
@@ -195,6 +205,7 @@ class Scenario(_Model):
     traffic: list[Traffic] = Field(default_factory=list, max_length=200)
     doctrine: Doctrine = Field(default_factory=Doctrine)
     terrain: TerrainSpec | None = Field(default=None, description="optional DEM (GeoTIFF)")
+    wind: Wind | None = Field(default=None, description="optional constant wind")
     catalog: dict[str, Any] = Field(
         default_factory=dict, description="overrides of catalog values, same layout"
     )

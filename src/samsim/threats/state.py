@@ -55,6 +55,33 @@ class AirObjects:
     apogee_m: NDArray[np.float64]  # (n,) ballistic apogee
     fate: NDArray[np.int8]  # (n,) PENDING ... ARRIVED
     fate_time_s: NDArray[np.float64]  # (n,)
+    acc_enu_mps2: NDArray[np.float64] = None  # type: ignore[assignment]  # (n, 3)
+    dive_rad: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) terminal dive, 0 none
+    weave_mps2: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) weave amplitude
+    weave_period_s: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,)
+    weave_range_m: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,)
+    weave_phase_rad: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,)
+    warning_range_m: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) MAWS cue
+    evade_dir: NDArray[np.float64] = None  # type: ignore[assignment]  # (n, 3) 0: not evading
+    inv_2beta: NDArray[np.float64] = None  # type: ignore[assignment]  # (n,) 1/(2 beta), 0 no drag
+    any_evading: bool = False  # some object has an evasion course set
+
+    def __post_init__(self) -> None:
+        # Flight-model columns default to "none of it" so older builders keep working.
+        n = len(self.type_idx)
+        for name, shape in (
+            ("acc_enu_mps2", (n, 3)),
+            ("dive_rad", (n,)),
+            ("weave_mps2", (n,)),
+            ("weave_period_s", (n,)),
+            ("weave_range_m", (n,)),
+            ("weave_phase_rad", (n,)),
+            ("warning_range_m", (n,)),
+            ("evade_dir", (n, 3)),
+            ("inv_2beta", (n,)),
+        ):
+            if getattr(self, name) is None:
+                setattr(self, name, np.ones(shape) if name == "weave_period_s" else np.zeros(shape))
 
     @property
     def n(self) -> int:

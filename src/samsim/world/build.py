@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -14,8 +14,10 @@ from samsim.fire_control import Fdc, Launchers, PlanningTable
 from samsim.geo import LocalFrame
 from samsim.geo.terrain import Terrain, TerrainError
 from samsim.interceptors import Interceptors, InterceptorTable
+from samsim.interceptors.envelope import planning_flyout
 from samsim.scenario.models import Scenario
 from samsim.sensors import EoIrSensors, Radars, TerrainGrid, build_eo_ir, build_radars
+from samsim.threats.ballistic import launch_velocity
 from samsim.threats.state import CATEGORY_CODE, CIVIL, FRIEND, HOSTILE, PENDING, AirObjects
 from samsim.tracking import TrackTable
 from samsim.world.events import EventLog
@@ -125,7 +127,12 @@ def build_world(sc: Scenario, cat: Catalog, replication: int = 0, seed: int | No
         launchers=launchers,
         icpt=Interceptors.empty(max(capacity, 1)),
         icpt_table=icpt_table,
-        planning=PlanningTable.from_catalog(cat.interceptors),
+        planning=replace(
+            PlanningTable.from_catalog(cat.interceptors),
+            flyout=planning_flyout(
+                cat.interceptors, launchers.loadout, launchers.launch_elevation_rad
+            ),
+        ),
         fdcs=fdcs,
         terrain=terrain,
         terrain_grid=TerrainGrid.of(terrain),
@@ -284,6 +291,7 @@ def _build_air(
                     ballistic=ballistic,
                     flight_time=ground_m / speed if ballistic else np.nan,
                     apogee=cruise if ballistic else np.nan,
+                    **_flight_model_columns(t),
                 )
             )
     for g, tr in enumerate(sc.traffic, start=len(sc.raids)):
@@ -314,6 +322,7 @@ def _build_air(
                     ballistic=False,
                     flight_time=np.nan,
                     apogee=np.nan,
+                    **_flight_model_columns(t),
                 )
             )
     n = len(rows)
@@ -330,6 +339,20 @@ def _build_air(
 
     start = route[:, 0] if n else np.zeros((0, 3))
     pos = frame.lift(start, col("start_alt")) if n else np.zeros((0, 3))
+    vel = np.zeros((n, 3))
+    flight_time = col("flight_time")
+    inv_2beta = col("inv_2beta")
+    for i in np.flatnonzero(col("ballistic", bool)):
+        # True ballistic arc: burn-out velocity that reaches the apogee and the aim point.
+        v0, tof = launch_velocity(
+            pos[i],
+            route[i, len(routes[i]) - 1],
+            rows[i]["apogee"],
+            frame.radius_m,
+            0.0 if inv_2beta[i] == 0 else 0.5 / inv_2beta[i],
+        )
+        vel[i] = v0
+        flight_time[i] = tof
     return AirObjects(
         name=[r["name"] for r in rows],
         type_idx=col("type_idx", np.int16),
@@ -337,7 +360,7 @@ def _build_air(
         allegiance=col("allegiance", np.int8),
         group_idx=col("group", np.int16),
         pos_enu_m=pos,
-        vel_enu_mps=np.zeros((n, 3)),
+        vel_enu_mps=vel,
         speed_mps=col("speed"),
         max_climb_mps=col("climb"),
         max_turn_mps2=col("turn"),
@@ -353,10 +376,33 @@ def _build_air(
         terminal_range_m=col("terminal_range"),
         target_asset=col("target", np.int16),
         ballistic=col("ballistic", bool),
-        flight_time_s=col("flight_time"),
+        flight_time_s=flight_time,
         apogee_m=col("apogee"),
         fate=np.full(n, PENDING, np.int8),
         fate_time_s=np.full(n, np.nan),
+        acc_enu_mps2=np.zeros((n, 3)),
+        dive_rad=col("dive_rad"),
+        weave_mps2=col("weave_mps2"),
+        weave_period_s=col("weave_period_s"),
+        weave_range_m=col("weave_range_m"),
+        # A fixed, well-spread phase per object (golden ratio), so raids do not weave in step.
+        weave_phase_rad=2.0 * math.pi * np.mod(np.arange(n) * 0.6180339887498949, 1.0),
+        warning_range_m=col("warning_range_m"),
+        evade_dir=np.zeros((n, 3)),
+        inv_2beta=inv_2beta,
+    )
+
+
+def _flight_model_columns(t) -> dict:
+    """Per-object flight-model parameters of a threat type (threats.flight)."""
+    beta = t.ballistic_coefficient_kgpm2
+    return dict(
+        dive_rad=math.radians(t.terminal_dive_deg),
+        weave_mps2=t.weave_g * 9.80665,
+        weave_period_s=t.weave_period_s,
+        weave_range_m=t.weave_range_m,
+        warning_range_m=t.warning_range_m,
+        inv_2beta=0.5 / beta if beta > 0 else 0.0,
     )
 
 

@@ -19,10 +19,12 @@ EVENT_KINDS = (
     "engage",  # an FDC assigned a launcher to a track
     "launch",  # an interceptor left its canister
     "seeker_lock",  # the interceptor's seeker acquired an object
+    "seeker_lost",  # the seeker lost its line of sight to the object (horizon, terrain)
     "kill",  # fuzed within the lethal radius and killed
     "miss",  # passed the target, or fuzed without a kill
     "self_destruct",  # out of time or energy
     "leaker",  # a threat reached its target
+    "evade",  # a warned aircraft began evading an approaching interceptor
     "asset_hit",  # a leaker damaged a defended asset
     "arrived",  # traffic reached the end of its route
     "reload",  # a launcher was reloaded
