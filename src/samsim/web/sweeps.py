@@ -1019,7 +1019,9 @@ def _base(request: Request, body: SweepIn, which: str) -> tuple[dict[str, Any], 
         except ScenarioError as exc:
             raise ScenarioError(
                 [
-                    Problem("scenario_yaml", p.message) if p.path == "yaml" else p
+                    Problem("scenario_yaml", p.message)
+                    if p.path in ("yaml", "")
+                    else Problem(f"scenario_yaml.{p.path}", p.message)
                     for p in exc.problems
                 ]
             ) from None
