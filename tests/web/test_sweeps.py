@@ -365,3 +365,80 @@ def test_bad_sweep_requests_get_4xx_with_the_field(client, scenario_id):
         assert_4xx_json(client.get(f"/api/sweeps/{'f' * 32}{suffix}"), 404)
     assert_4xx_json(client.post(f"/api/sweeps/{'f' * 32}/cancel"), 404)
     assert_4xx_json(client.delete(f"/api/sweeps/{'f' * 32}"), 404)
+
+
+@pytest.fixture
+def page(browser, server, artifacts):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    yield pg
+    pg.screenshot(path=str(artifacts / "last.png"))
+    print(f"\nscreenshots: {artifacts}")
+    context.close()
+    assert not outside, f"the page asked for resources outside the server: {outside}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.mark.browser
+def test_browser_defines_runs_and_reads_a_one_axis_sweep(page, client, artifacts):
+    t0 = time.perf_counter()
+    page.select_option("#reference-select", "single_battery")
+    page.click("#load-reference")
+    page.wait_for_selector("#validity.ok", timeout=30_000)
+    page.click('.tabs button[data-tab="sweep"]')
+    page.fill("#sweep-path-1", "raids[0].count")
+    page.dispatch_event("#sweep-path-1", "input")
+    assert "raids[0].count is now 6" in page.text_content("#sweep-current")
+    page.fill("#sweep-values-1", "2, 4")
+    page.fill("#sweep-replications", "1")
+    page.fill("#sweep-duration", "300")
+    page.fill("#sweep-seed", "5")
+    # a bad value is refused with the field named, before anything runs
+    page.fill("#sweep-values-1", "2, 0")
+    page.click("#sweep-button")
+    page.wait_for_selector("#sweep-problems li")
+    problems = page.locator("#sweep-problems li").all_text_contents()
+    assert any(p.startswith("sweep.grid[0].values[1]:") for p in problems), problems
+    page.fill("#sweep-values-1", "2, 4")
+    page.click("#sweep-button")
+    seen = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        seen.add(int(page.get_attribute("#sweep-progress", "aria-valuenow")))
+        if page.get_attribute("#sweep-message", "data-status") == "done":
+            break
+        time.sleep(0.2)
+    assert page.get_attribute("#sweep-message", "data-status") == "done", sorted(seen)
+    assert page.text_content("#sweep-progress-text") == "100 %"
+    page.wait_for_function("document.getElementById('chart-sweep').dataset.points === '2'")
+    page.screenshot(path=str(artifacts / "sweep-done.png"))
+    rows = page.locator("#sweep-table tr[data-point]")
+    assert rows.count() == 2
+    sweep = client.get("/api/sweeps").json()[0]
+    assert (sweep["status"], sweep["seed"], sweep["total"]) == ("done", 5, 2)
+    res = client.get(f"/api/sweeps/{sweep['id']}/results").json()
+    for k, point in enumerate(res["points"]):
+        row = rows.nth(k)
+        assert row.locator("td").first.text_content() == str(point["params"]["raids[0].count"])
+        assert row.locator('td[data-metric="n"]').text_content() == "1"
+        for metric in ("leakers", "kills", "interceptors_fired"):
+            cell = row.locator(f'td[data-metric="{metric}"]').text_content()
+            assert cell == f"{point[metric]['mean']:.2f}", (metric, cell, point[metric])
+    assert page.get_attribute("#sweep-report", "href").endswith(f"{sweep['id']}/report.html")
+    assert "disabled" not in page.get_attribute("#sweep-report", "class")
+    print(f"\nbrowser sweep test: {time.perf_counter() - t0:.1f} s")
