@@ -232,6 +232,73 @@ def test_a_sweep_can_be_cancelled(client, server):
     assert sweep_events(server, nxt.json()["id"])[-1]["status"] == "done"
 
 
+def _worker_pids(server_pid: int) -> list[int]:
+    """Worker processes the server spawned (children running multiprocessing's spawn_main)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == server_pid and b"spawn_main" in cmdline:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _busy(pids: list[int]) -> list[int]:
+    """Those of ``pids`` that use CPU time (a replication in progress)."""
+
+    def cpu(pid: int) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return -1
+        return int(fields[11]) + int(fields[12])  # utime + stime, clock ticks
+
+    before = {pid: cpu(pid) for pid in pids}
+    time.sleep(0.5)
+    return [pid for pid in pids if cpu(pid) > before[pid] >= 0]
+
+
+def test_a_killed_worker_is_replaced_and_the_sweep_completes_unchanged(client, server):
+    import os
+    import signal
+
+    from samsim.engine import run_replication
+    from samsim.scenario import scenario_from_data
+    from samsim.sweep import replication_seed
+
+    sweep = dict(SWEEP, name="worker_killed", replications=1, set={"duration_s": 400})
+    started = client.post("/api/sweeps", json={"scenario_yaml": _small_yaml(), "sweep": sweep})
+    assert started.status_code == 202, started.text
+    sid = started.json()["id"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        cur = client.get(f"/api/sweeps/{sid}").json()
+        if cur["progress"] > 0 and cur["done"] == 0:
+            break
+        time.sleep(0.1)
+    pids = _busy(_worker_pids(server.proc.pid))
+    assert len(pids) == 1, pids  # the one sweep worker (no runs in this module)
+    os.kill(pids[0], signal.SIGKILL)
+    events = sweep_events(server, sid)
+    assert events[-1]["status"] == "done" and events[-1]["done"] == 2, events[-1]
+    assert _worker_pids(server.proc.pid) != pids  # a new worker took over
+    # the results are those of the engine for each replication's seed
+    res = client.get(f"/api/sweeps/{sid}/results").json()
+    data = parse_yaml(_small_yaml()) | {"duration_s": 400}
+    for point in res["points"]:
+        data["raids"][0]["count"] = point["params"]["raids[0].count"]
+        sc, cat = scenario_from_data(data)
+        seed = replication_seed(SWEEP["seed"], point["point"], 0)
+        expected = run_replication(sc, cat, 0, seed).metrics
+        for key in ("threats", "kills", "leakers", "interceptors_fired"):
+            assert point[key]["mean"] == expected[key], (point["point"], key)
+    log = server.log_path.read_text()
+    assert "sweep worker pool broken" in log and "resubmitting" in log
+
+
 def _small_yaml() -> str:
     return reference_scenario("single_battery").read_text()
 

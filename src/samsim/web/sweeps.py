@@ -62,7 +62,7 @@ from pydantic import BaseModel, Field
 
 from samsim.scenario import Problem, ScenarioError, parse_yaml
 from samsim.scenario.load import _pydantic_problems
-from samsim.store.study import DB_NAME, Study, _clean, create_study, open_study
+from samsim.store.study import DB_NAME, StoreError, Study, _clean, create_study, open_study
 from samsim.sweep import SweepError, SweepPlan, SweepSpec, Task, TaskResult, plan_from_texts
 from samsim.sweep.backends import MAX_POOL_RESTARTS
 from samsim.web.app import ERRORS, ErrorOut, IdParam, _Strict
@@ -173,6 +173,7 @@ class WorkerPool:
         self.cancel = self._ctx.Array("b", max(1, slots), lock=False)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._reports: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -202,11 +203,29 @@ class WorkerPool:
             ex = self.executor()
             return ex.submit(fn, *args), ex
 
+    def submit_report(self, fn: Any, *args: Any) -> Future:
+        """Reports run in a process of their own (one per report, so that matplotlib and the
+        re-run replication leave no idle memory behind), never queued behind a long sweep."""
+        with self._lock:
+            if self._reports is None:
+                self._reports = ProcessPoolExecutor(
+                    max_workers=1, mp_context=self._ctx, max_tasks_per_child=1
+                )
+            try:
+                return self._reports.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):
+                self._reports.shutdown(wait=False, cancel_futures=True)
+                self._reports = ProcessPoolExecutor(
+                    max_workers=1, mp_context=self._ctx, max_tasks_per_child=1
+                )
+                return self._reports.submit(fn, *args)
+
     def shutdown(self) -> None:
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True, cancel_futures=True)
-                self._executor = None
+            for ex in (self._executor, self._reports):
+                if ex is not None:
+                    ex.shutdown(wait=True, cancel_futures=True)
+            self._executor = self._reports = None
 
 
 class PoolBackend:
@@ -636,6 +655,12 @@ class SweepManager:
             if re.fullmatch(ID_PATTERN, d.name) and (d / self.RECORD).is_file()
         ]
 
+    def _interrupted_message(self, sweep_id: str) -> str:
+        return (
+            "the server stopped during the sweep; the stored replications are kept "
+            f"(finish it with samsim sweep --resume --out {self.directory(sweep_id)})"
+        )
+
     def _mark_interrupted(self) -> None:
         for sid in self._ids():
             rec = self._read(sid)
@@ -644,10 +669,7 @@ class SweepManager:
             with contextlib.suppress(Exception), open_study(self.directory(sid)) as st:
                 rec["done"] = st.count()
             rec["status"] = "interrupted"
-            rec["message"] = (
-                "the server stopped during the sweep; the stored replications are kept "
-                f"(finish it with samsim sweep --resume --out {self.directory(sid)})"
-            )
+            rec["message"] = self._interrupted_message(sid)
             rec["finished"] = _now()
             _write_json(self.directory(sid) / self.RECORD, rec)
 
@@ -766,7 +788,10 @@ class SweepManager:
             with act.lock:
                 act.study.export_parquet()
         except SweepCancelledError:
-            status, message = "cancelled", "cancelled by the user"
+            if self._stop.is_set():
+                status, message = "interrupted", self._interrupted_message(sweep_id)
+            else:
+                status, message = "cancelled", "cancelled by the user"
         except Exception as exc:
             log.exception("sweep %s failed", sweep_id)
             status, message = "failed", f"{type(exc).__name__}: {exc}"
@@ -840,12 +865,16 @@ class SweepManager:
         lock = self._reports.setdefault(sweep_id, asyncio.Lock())
         async with lock:
             db = directory / DB_NAME
+            if not db.is_file():
+                raise StoreError(f"sweep {sweep_id} has no study ({DB_NAME} is missing)")
             if out.is_file() and out.stat().st_mtime >= db.stat().st_mtime:
                 return out
-            fut, _ = self.pool.submit(_write_report, str(directory))
+            fut = self.pool.submit_report(_write_report, str(directory))
             return Path(await asyncio.wrap_future(fut))
 
     def shutdown(self) -> None:
+        """Stop every active sweep (marked ``interrupted``, replications kept) and the workers."""
+        self._stop.set()
         with self._lock:
             active = list(self._active.values())
             for act in active:
@@ -853,7 +882,6 @@ class SweepManager:
         for act in active:
             if act.thread is not None:
                 act.thread.join(timeout=30)
-        self._stop.set()
         self.pool.queue.put(None)
         self._drain.join(timeout=5)
         self.pool.shutdown()
