@@ -238,7 +238,7 @@ class PoolBackend:
         self.workers = pool.workers
         self.sweep_id = sweep_id
         self.slot = slot
-        self._broken: set[int] = set()  # ids of the broken pools seen
+        self._broken: list[ProcessPoolExecutor] = []  # the broken pools seen
         self._futures: dict[Future, tuple[Task, Any, Any, ProcessPoolExecutor]] = {}
 
     def submit(self, task: Task, sc: Any, cat: Any, events: bool = False) -> None:
@@ -266,22 +266,22 @@ class PoolBackend:
                 if fut.cancelled():
                     raise SweepCancelledError
                 exc = fut.exception()
-                if isinstance(exc, BrokenProcessPool):
+                if exc is None:
+                    yield fut.result()  # stored even when a cancel came after it ended
+                elif isinstance(exc, BrokenProcessPool):
                     broken.append(job)
-                elif isinstance(exc, SweepCancelledError) or self.pool.cancel[self.slot]:
+                elif isinstance(exc, SweepCancelledError):
                     raise SweepCancelledError
-                elif exc is not None:
-                    raise exc
                 else:
-                    yield fut.result()
+                    raise exc
             if broken:
                 self._restart(broken)
 
     def _restart(self, broken: list[tuple[Task, Any, Any, ProcessPoolExecutor]]) -> None:
         """A worker died: every job of its pool fails; start a new pool, submit them again."""
         for job in broken:
-            if id(job[3]) not in self._broken:
-                self._broken.add(id(job[3]))
+            if not any(job[3] is ex for ex in self._broken):
+                self._broken.append(job[3])
                 self.pool.replace(job[3])
         if len(self._broken) > MAX_POOL_RESTARTS:
             raise RuntimeError(
