@@ -414,6 +414,11 @@ def test_bad_sweep_requests_get_4xx_with_the_field(client, scenario_id):
     r = client.post("/api/sweeps", content=raw, headers=JSON)
     ps = assert_4xx_json(r, 422)["problems"]
     assert [p["path"] for p in ps] == ["sweep.set.duration_s"]
+    # a lone surrogate (valid JSON, not Unicode) quoted back in a message must not break it
+    sweep = dict(SWEEP, grid=[], points=[{"description": "\ud800"}])
+    raw = json.dumps({"scenario_id": scenario_id, "sweep": sweep})
+    r = client.post("/api/sweeps", content=raw, headers=JSON)
+    assert [p["path"] for p in assert_4xx_json(r, 422)["problems"]] == ["sweep"]
     for content in (b"{not json", b"[]", b"null", b'{"sweep": 5}', b"\xff\xfe"):
         r = client.post(
             "/api/sweeps", content=content, headers={"content-type": "application/json"}

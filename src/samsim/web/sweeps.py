@@ -364,6 +364,11 @@ def check_sweep_document(data: Any, limits: Limits, where: str = "sweep") -> dic
                         problems += _prefixed(_walk({k: v}, limits), at)
         else:
             problems += _prefixed(_walk({key: value}, limits), where)
+    if not problems:
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            problems.append(Problem(where, f"text that is not valid Unicode ({exc.reason})"))
     if problems:
         raise ScenarioError(problems)
     return data
@@ -569,6 +574,11 @@ def build_plan(
     except SweepError as exc:
         raise ScenarioError([_request_problem(spec, p, where) for p in exc.problems]) from None
     problems = _limit_problems(plan, limits, where)
+    problems += [  # cannot happen after check_sweep_document; never run one that names a file
+        Problem(f"{where}: point {pt.index}", NO_CLIENT_PATHS)
+        for pt in plan.points
+        if pt.scenario.terrain is not None
+    ]
     if problems:
         raise ScenarioError(problems)
     return BuiltSweep(plan, sweep_text, base_text, base_data)
@@ -1074,6 +1084,19 @@ def start_sweep(request: Request, body: SweepIn) -> SweepOut:
     replications (see ``GET /api/limits``), and each point's scenario within the
     server's scenario limits.
     """
+    try:
+        return _start_sweep(request, body)
+    except ScenarioError as exc:  # messages quote client text: keep them encodable
+        raise ScenarioError(
+            [Problem(_printable(p.path), _printable(p.message)) for p in exc.problems]
+        ) from None
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _start_sweep(request: Request, body: SweepIn) -> SweepOut:
     mgr, limits = _manager(request), _limits(request)
     which_base = _exactly_one(body, ("scenario_id", "scenario", "scenario_yaml"))
     which_sweep = _exactly_one(body, ("sweep", "sweep_yaml"))
