@@ -120,14 +120,23 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
     )
 
     latencies: list[float] = []
+    stored: list[int] = []
     done = threading.Event()
 
-    def poll():
-        while not done.is_set():
-            t0 = time.perf_counter()
-            assert client.get("/api/health").status_code == 200
-            latencies.append(time.perf_counter() - t0)
-            time.sleep(0.2)
+    errors: list[str] = []
+
+    def poll():  # the API answers, and partial results read while replications are written
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            while not done.is_set():
+                t0 = time.perf_counter()
+                health = c.get("/api/health")
+                latencies.append(time.perf_counter() - t0)
+                r = c.get(f"/api/sweeps/{sweep['id']}/results")
+                if health.status_code != 200 or r.status_code != 200:
+                    errors.append(f"{health.status_code} {r.status_code} {r.text[:200]}")
+                else:
+                    stored.append(sum(p["n"] for p in r.json()["points"]))
+                time.sleep(0.05)
 
     poller = threading.Thread(target=poll)
     poller.start()
@@ -140,7 +149,9 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
     fractions = [e["progress"] for e in events]
     assert fractions == sorted(fractions)
     assert len({f for f in fractions if 0 < f < 1}) >= 3, fractions  # moves within replications
+    assert not errors, errors
     assert max(latencies) < 2.0, latencies
+    assert stored == sorted(stored) and len(set(stored)) >= 3, stored
     output, _ = cli.communicate(timeout=300)
     assert cli.returncode == 0, output
 

@@ -603,7 +603,13 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 
 class _LockedStudy(Study):
-    """A study whose writes and read cursors are serialised by one lock."""
+    """A study whose connection is used under one lock, by the driver and by readers.
+
+    A DuckDB connection refuses a call while another thread's call on it runs
+    (``ResourceInUseException``), cursors included; so every use of this
+    connection, by `run_sweep` through these methods or by a reader making a
+    cursor, holds the lock.
+    """
 
     def __init__(self, study: Study, lock: threading.Lock) -> None:
         super().__init__(study.directory, study.con, study.read_only)
@@ -612,6 +618,10 @@ class _LockedStudy(Study):
     def add_replication(self, *args: Any, **kwargs: Any) -> bool:
         with self.lock:
             return super().add_replication(*args, **kwargs)
+
+    def completed(self) -> dict[tuple[int, int], dict[str, Any]]:
+        with self.lock:
+            return super().completed()
 
 
 @dataclass
@@ -811,9 +821,18 @@ class SweepManager:
                 backend.close()
             except Exception:
                 log.exception("sweep %s: closing its backend", sweep_id)
+            done = act.record["done"]
             with act.lock:
-                done = act.study.count()
-                act.study.close()
+                try:
+                    done = act.study.count()
+                except Exception:
+                    log.exception("sweep %s: counting its replications", sweep_id)
+                try:
+                    act.study.close()
+                except Exception:
+                    log.exception("sweep %s: closing its study", sweep_id)
+                    if status == "done":
+                        status, message = "failed", "the study could not be closed"
             with self._lock:
                 rec = act.record
                 if status == "done":
@@ -855,21 +874,20 @@ class SweepManager:
         with self._lock:
             act = self._active.get(sweep_id)
         if act is not None:
+            # The whole read holds the study's lock: the driver never writes or closes the
+            # connection while a cursor of it is in use (closing it then can deadlock).
             with act.lock:
-                if act.study.con is None:  # finished in between
-                    act = None
-                else:
+                if act.study.con is not None:  # else it finished in between
                     cursor = act.study.con.cursor()
-            if act is not None:
-                try:
-                    return _results(point_summaries(Study(act.study.directory, cursor, True)))
-                finally:
-                    cursor.close()
+                    try:
+                        return _results(point_summaries(Study(act.study.directory, cursor, True)))
+                    finally:
+                        cursor.close()
         with open_study(self.directory(sweep_id), read_only=True) as study:
             return _results(point_summaries(study))
 
     async def report(self, sweep_id: str) -> Path:
-        """``report.html`` of a sweep that is not running, written in a worker process."""
+        """``report.html`` of a sweep that is not running, written in a process of its own."""
         directory = self.directory(sweep_id)
         out = directory / "report.html"
         lock = self._reports.setdefault(sweep_id, asyncio.Lock())

@@ -239,6 +239,19 @@ function fmtEst(e) {
   return `${fmtNum(e.mean)} [${fmtNum(e.ci_low)}, ${fmtNum(e.ci_high)}]`;
 }
 
+function estCell(k, e) {
+  // the mean, with its 95 % interval below it in small type; the title has both
+  const mean = e && e.mean != null ? fmtNum(e.mean) : "n/a";
+  const ci = e && e.n >= 2 && e.ci_low != null && e.ci_high != null
+    ? `<span class="ci">[${esc(fmtNum(e.ci_low))}, ${esc(fmtNum(e.ci_high))}]</span>` : "";
+  return `<td class="num" data-metric="${k}" title="${esc(fmtEst(e))}"><span class="mean">${esc(mean)}</span>${ci}</td>`;
+}
+
+function headName(name) {
+  // let long field paths wrap after their dots
+  return esc(name).replace(/\./g, ".<wbr>");
+}
+
 function fmtParam(v) { return typeof v === "string" ? v : JSON.stringify(v); }
 
 async function loadSweepResults(id) {
@@ -253,14 +266,14 @@ function showSweepResults(res) {
   const axes = res.axes;
   const cols = [["leakers", "leakers"], ["kills", "kills"], ["interceptors_fired", "fired"],
     ["p_no_leak", "P(no leak)"], ["cost_exchange_ratio", "cost exch."]];
-  const head = axes.length ? axes.map((a) => `<th>${esc(a.name)}</th>`).join("") : "<th>point</th>";
+  const head = axes.length ? axes.map((a) => `<th>${headName(a.name)}</th>`).join("") : "<th>point</th>";
   let html = `<tr>${head}<th>n</th>${cols.map(([, h]) => `<th>${esc(h)}</th>`).join("")}</tr>`;
   for (const p of res.points) {
     const params = axes.length
       ? axes.map((a) => `<td>${esc(fmtParam(p.params[a.path]))}</td>`).join("")
       : `<td>${esc(p.label)}</td>`;
     html += `<tr data-point="${p.point}">${params}<td class="num" data-metric="n">${p.n}</td>` +
-      cols.map(([k]) => `<td class="num" data-metric="${k}">${esc(fmtEst(p[k]))}</td>`).join("") + "</tr>";
+      cols.map(([k]) => estCell(k, p[k])).join("") + "</tr>";
   }
   $("sweep-table").innerHTML = html;
   $("sweep-note").textContent = `${res.name}, seed ${res.seed}; mean [95 % CI] per point`;
@@ -285,7 +298,7 @@ function drawSweepChart(res) {
   const lo = (p) => (p.leakers.ci_low == null ? p.leakers.mean : Math.max(0, p.leakers.ci_low));
   const hi = (p) => (p.leakers.ci_high == null ? p.leakers.mean : p.leakers.ci_high);
   const y1 = Math.max(1, ...pts.map(hi));
-  const xl = 34, xr = c.width - 10, yt = 16, yb = c.height - 28;
+  const xl = 34, xr = c.width - 10, yt = res.axes[1] ? 32 : 16, yb = c.height - 28;
   const X = (x) => xl + (xr - xl) * (x - x0) / (x1 - x0) * 0.9 + (xr - xl) * 0.05;
   const Y = (y) => yb - (yb - yt) * y / y1;
   ctx.strokeStyle = "#999";
@@ -305,6 +318,7 @@ function drawSweepChart(res) {
   const key2 = (p) => (ax2 ? fmtParam(p.params[ax2.path]) : "");
   const groups = [...new Set(pts.map(key2))];
   const palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  let legendX = xl + 6;
   groups.forEach((g, k) => {
     const colour = palette[k % palette.length];
     const ser = pts.map((p, i) => [p, xs[i]]).filter(([p]) => key2(p) === g).sort((a, b) => a[1] - b[1]);
@@ -319,7 +333,12 @@ function drawSweepChart(res) {
       ctx.moveTo(X(x) - 3, Y(hi(p))); ctx.lineTo(X(x) + 3, Y(hi(p))); ctx.stroke();
       ctx.beginPath(); ctx.arc(X(x), Y(p.leakers.mean), 3, 0, 2 * Math.PI); ctx.fill();
     }
-    if (ax2) ctx.fillText(`${ax2.name}=${g}`, xr - 90, yt + 12 * (k + 1));
+    if (ax2) {
+      const label = (k === 0 ? `${ax2.name.length > 24 ? "…" + ax2.name.slice(-23) : ax2.name}: ` : "") + g;
+      const x = k === 0 ? xl + 6 : legendX;
+      ctx.fillText(label, x, 24);
+      legendX = x + ctx.measureText(label).width + 10;
+    }
   });
 }
 
