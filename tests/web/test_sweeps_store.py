@@ -32,7 +32,8 @@ def test_an_interrupted_web_sweep_is_marked_and_resumes_on_the_command_line(tmp_
 
     manager = SweepManager(root, workers=1, limits=Limits())
     try:
-        rec = manager.get(sweep_id)
+        rec = json.loads((directory / "sweep.json").read_text())
+        assert manager.get(sweep_id) is None  # not a complete record: 404, not a 500
     finally:
         manager.shutdown()
     assert rec["status"] == "interrupted" and rec["finished"]

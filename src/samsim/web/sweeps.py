@@ -661,11 +661,18 @@ class SweepManager:
             raise ValueError(f"not a sweep id: {sweep_id!r}")
         return self.root / sweep_id
 
-    def _read(self, sweep_id: str) -> dict[str, Any] | None:
-        path = self.directory(sweep_id) / self.RECORD
+    def _read_raw(self, sweep_id: str) -> Any:
         try:
-            return json.loads(path.read_text("utf-8"))
+            return json.loads((self.directory(sweep_id) / self.RECORD).read_text("utf-8"))
         except (OSError, ValueError):
+            return None
+
+    def _read(self, sweep_id: str) -> dict[str, Any] | None:
+        """A stored record, or None when it is missing or not one this server wrote."""
+        rec = self._read_raw(sweep_id)
+        try:
+            return SweepOut.model_validate(rec).model_dump()
+        except pydantic.ValidationError:
             return None
 
     def _ids(self) -> list[str]:
@@ -683,8 +690,8 @@ class SweepManager:
 
     def _mark_interrupted(self) -> None:
         for sid in self._ids():
-            rec = self._read(sid)
-            if rec is None or rec.get("status") not in ACTIVE:
+            rec = self._read_raw(sid)
+            if not isinstance(rec, dict) or rec.get("status") not in ACTIVE:
                 continue
             with contextlib.suppress(Exception), open_study(self.directory(sid)) as st:
                 rec["done"] = st.count()
