@@ -176,16 +176,21 @@ def _reference_scenarios() -> dict[str, str]:
 
 def create_app(settings: Settings) -> FastAPI:
     """The application; the store and the worker pool open at start-up and close at shutdown."""
+    from samsim.web.sweeps import SweepManager
+    from samsim.web.sweeps import router as sweeps_router
+
     limits = settings.limits
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         store = Store(settings.data_dir)
         pool = RunPool(store, settings.workers, limits.max_active_runs)
-        app.state.store, app.state.pool = store, pool
+        sweeps = SweepManager(settings.data_dir / "sweeps", settings.workers, limits)
+        app.state.store, app.state.pool, app.state.sweeps = store, pool, sweeps
         try:
             yield
         finally:
+            sweeps.shutdown()
             pool.shutdown()
             store.close()
 
@@ -194,9 +199,10 @@ def create_app(settings: Settings) -> FastAPI:
         version=samsim_version,
         description=(
             "Local web API of samsim: scenarios (create from YAML or JSON, validate with the "
-            "rules of `samsim validate`, update, delete), runs in worker processes with "
-            "progress over server-sent events, replays, and exports (scenario YAML, CZML, "
-            "KML). Notional parameters; analysis software, not fire-control software. "
+            "rules of `samsim validate`, update, delete), runs and sweeps in worker processes "
+            "with progress over server-sent events, replays, sweep results with 95 % "
+            "intervals and HTML reports, and exports (scenario YAML, CZML, KML). Notional "
+            "parameters; analysis software, not fire-control software. "
             "The server never reads files named by a client."
         ),
         lifespan=lifespan,
@@ -629,6 +635,8 @@ def create_app(settings: Settings) -> FastAPI:
             media_type="application/vnd.google-earth.kml+xml",
             headers={"Content-Disposition": f'attachment; filename="{replay["scenario"]}.kml"'},
         )
+
+    app.include_router(sweeps_router)
 
     # Front end ------------------------------------------------------------------------
 

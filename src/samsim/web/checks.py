@@ -46,6 +46,12 @@ class Limits:
     max_replications: int = 64
     max_scenarios: int = 1_000
     max_active_runs: int = 16
+    # sweeps (samsim.web.sweeps)
+    max_sweep_points: int = 200
+    max_sweep_replications: int = 5_000  # points x replications (stopping rule: its maximum)
+    max_sweep_sim_time_s: float = 2_000 * 3600.0  # replications x simulated duration, summed
+    max_active_sweeps: int = 4
+    max_sweeps: int = 500
 
 
 def _walk(data: Any, limits: Limits) -> list[Problem]:
