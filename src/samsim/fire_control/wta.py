@@ -32,10 +32,11 @@ Which runs is chosen by size and budget:
   instances as in Ahuja et al. are proven in well under a second at 200 x 200
   (docs/benchmarks.md).
 - ``time_limit_s`` given: the heuristic runs until it converges or the budget ends;
-  any budget left goes to the exact method, which returns the best assignment it has
-  when the budget ends. The clock starts on entry (input checks included). The result
-  may depend on the machine's speed. The first call in a process also loads (or, the
-  first time ever, compiles) the numba kernels, which the budget cannot cover.
+  if enough of the budget is left, the exact method gets it and returns the best
+  assignment it has when the budget ends. The clock starts on entry (input checks
+  included). The result may depend on the machine's speed. The first call in a
+  process also loads (or, the first time ever, compiles) the numba kernels, which
+  the budget cannot cover.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ from samsim.fire_control.wta_exact import solve_exact
 
 EXACT_MAX_PAIRS = 40_000  # n_weapons * n_targets up to which time_limit_s=None proves the optimum
 EXACT_BUDGET_S = 10.0  # with time_limit_s=None, the exact method's wall-clock allowance [s]
+# Least time [s per weapon-target pair] worth handing to the exact method under a
+# time limit: below it the method could not even finish its first bound (measured:
+# about 1e-5 s per pair for a proof on random instances, docs/benchmarks.md).
+_EXACT_MIN_S_PER_PAIR = 2e-6
 
 
 def _validate(
@@ -181,7 +186,7 @@ def solve_wta(
         if n_w * n_t <= EXACT_MAX_PAIRS:
             budget_s = time.perf_counter() + EXACT_BUDGET_S
             a = solve_exact(pk_c, value_a, cost, a, deadline_s=budget_s).assignment
-    elif time.perf_counter() < deadline_s:
+    elif deadline_s - time.perf_counter() > _EXACT_MIN_S_PER_PAIR * n_w * n_t:
         a = solve_exact(pk_c, value_a, cost, a, deadline_s=deadline_s).assignment
     a = wta_search.drop_idle(1.0 - pk_c, value_a, cost, a.astype(np.int64))
     return a.astype(np.intp)

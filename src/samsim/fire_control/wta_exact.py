@@ -598,6 +598,7 @@ def solve_exact(
     rel_tol: float = 1e-9,
     max_columns: int = 200_000,
     max_nodes: int = 1_000_000,
+    master_ip: bool = True,
 ) -> ExactResult:
     """Prove the incumbent optimal or find a better assignment.
 
@@ -615,6 +616,8 @@ def solve_exact(
     max_nodes : branch-and-bound nodes allowed to HiGHS in the final integer program
         (a hundredth of it in the one over the generated columns, which only looks
         for a better incumbent)
+    master_ip : first look for a better incumbent among the generated columns
+        (False goes straight to the enumeration; the answer is the same)
 
     Returns
     -------
@@ -625,7 +628,7 @@ def solve_exact(
     ub = float(objective(1.0 - pk, value, cost, best_a))
     tol = rel_tol * max(1.0, abs(ub))
     lb, w, price, master, start = _lower_bound(inst, pk, cost, best_a, ub, tol, deadline_s)
-    if ub - lb > tol and time.perf_counter() < deadline_s:
+    if master_ip and ub - lb > tol and time.perf_counter() < deadline_s:
         # The generated columns often hold a better solution than the incumbent (the
         # LP optimum is frequently integral): solve them as an integer program first,
         # so that the gap, and with it the enumeration below, shrinks.

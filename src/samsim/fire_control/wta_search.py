@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from samsim._jit import jit
 
 _REL_TOL = 1e-12  # a change must beat this share of the objective to count as an improvement
+_MAX_PASSES = 12  # Bellman-Ford passes per cycle search in the exchange neighbourhood
 
 
 @jit
@@ -207,13 +208,14 @@ def local_search(
 
 
 @jit
-def _negative_cycles(arc: NDArray, tol: float) -> NDArray:
+def _negative_cycles(arc: NDArray, tol: float, max_passes: int) -> NDArray:
     """Node-disjoint negative cycles of a dense graph, found by Bellman-Ford passes.
 
     ``arc[a, b]`` is the cost of arc a -> b (``inf`` = no arc). Every node starts at
     distance 0 (a virtual source), so a cycle anywhere can be found; a cycle in the
     predecessor graph always has negative cost. Each cycle found is recorded and its
-    nodes are taken out before the search goes on.
+    nodes are taken out before the search goes on. At most ``max_passes`` passes are
+    made per cycle: improving exchanges are short, and this bounds the work.
 
     Returns
     -------
@@ -222,27 +224,28 @@ def _negative_cycles(arc: NDArray, tol: float) -> NDArray:
     n = arc.shape[0]
     succ = np.full(n, -1, np.int64)
     dead = np.zeros(n, np.bool_)
+    stamp = np.empty(n, np.int64)
     while True:
         dist = np.zeros(n)
         pred = np.full(n, -1, np.int64)
         found = -1
-        for _ in range(n):
+        for _ in range(min(n, max_passes)):
             changed = False
-            for b in range(n):
-                if dead[b]:
+            for x in range(n):  # row by row: arc is read in memory order
+                if dead[x]:
                     continue
-                for x in range(n):
-                    if dead[x] or x == b:
-                        continue
-                    d = dist[x] + arc[x, b]
-                    if d < dist[b] - tol:
+                dx = dist[x]
+                row = arc[x]
+                for b in range(n):
+                    d = dx + row[b]
+                    if d < dist[b] - tol and not dead[b] and b != x:
                         dist[b] = d
                         pred[b] = x
                         changed = True
             if not changed:
                 break
             # Look for a cycle in the predecessor graph.
-            stamp = np.full(n, -1, np.int64)
+            stamp[:] = -1
             for s0 in range(n):
                 if dead[s0] or stamp[s0] >= 0:
                     continue
@@ -329,7 +332,7 @@ def multi_exchange(
     arc[:m, m] = end_c - here  # weapon ends the path
     arc[m, :m] = 0.0  # root: a weapon leaves its place and nobody takes it
     tol = _REL_TOL * (1.0 + float(weight.sum()))
-    succ = _negative_cycles(arc, tol)
+    succ = _negative_cycles(arc, tol, _MAX_PASSES)
     if (succ < 0).all():
         return False
     old = objective(q, value, cost, a)
@@ -369,12 +372,15 @@ def improve(
     rng = np.random.default_rng(seed)
     local_search(q, value, cost, a, deadline_s)
     failed = 0
-    while failed < patience and time.perf_counter() < deadline_s:
+    step_s = 0.0  # duration of the last exchange step: do not start one that cannot finish
+    while failed < patience and time.perf_counter() + step_s < deadline_s:
+        t0 = time.perf_counter()
         if multi_exchange(pk, q, value, cost, a, rng):
             failed = 0
             local_search(q, value, cost, a, deadline_s)
         else:
             failed += 1
+        step_s = time.perf_counter() - t0
     return a
 
 
