@@ -596,7 +596,7 @@ def solve_exact(
     *,
     deadline_s: float = math.inf,
     rel_tol: float = 1e-9,
-    max_columns: int = 200_000,
+    max_columns: int = 100_000,
     max_nodes: int = 1_000_000,
     master_ip: bool = True,
 ) -> ExactResult:
