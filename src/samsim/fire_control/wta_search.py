@@ -401,3 +401,94 @@ def drop_idle(q: NDArray, value: NDArray, cost: NDArray, a: NDArray) -> NDArray:
         if value[j] * s_wo * (1.0 - q[i, j]) <= 0.0:
             a[i] = -1
     return a
+
+
+@jit
+def branch_and_bound(
+    pk: NDArray, value: NDArray, cost: NDArray, start: NDArray, max_nodes: int
+) -> tuple[NDArray, bool]:
+    """Exact depth-first branch and bound over the weapons, for few weapons.
+
+    Weapons are decided one at a time (most valuable first), each either on a target
+    where its shot gains more than it costs or held back (a shot that gains nothing
+    now cannot gain later, as the targets only lose survival). The bound: the weapons
+    still undecided can together remove at most the sum of what each alone could
+    remove now (diminishing returns). ``start`` is the first incumbent.
+
+    Returns
+    -------
+    (best assignment, True if the search finished within ``max_nodes`` nodes).
+    """
+    n_w, n_t = pk.shape
+    q = 1.0 - pk
+    solo = np.empty(n_w)
+    for i in range(n_w):
+        solo[i] = np.max(pk[i] * value) - cost[i]
+    order = np.argsort(-solo, kind="mergesort")
+    best_a = start.copy()
+    best = objective(q, value, cost, best_a)
+    tol = _REL_TOL * (1.0 + abs(best))
+    surv = np.ones((n_w + 1, n_t))
+    fval = np.empty(n_w + 1)
+    fval[0] = value.sum()
+    opts = np.full((n_w, n_t + 1), -1, np.int64)
+    n_opts = np.zeros(n_w, np.int64)
+    pos = np.zeros(n_w, np.int64)
+    chosen = np.full(n_w, -1, np.int64)
+    gain = np.empty(n_t)
+    nodes = 0
+
+    def fill_options(d: int) -> None:  # targets where weapon order[d] gains, best first
+        i = order[d]
+        for j in range(n_t):
+            gain[j] = value[j] * surv[d, j] * pk[i, j] - cost[i]
+        by_gain = np.argsort(-gain, kind="mergesort")
+        k = 0
+        for j in by_gain:
+            if gain[j] <= 0.0:
+                break
+            opts[d, k] = j
+            k += 1
+        opts[d, k] = -1  # held back, last
+        n_opts[d] = k + 1
+        pos[d] = 0
+
+    if n_w == 0:
+        return best_a, True
+    fill_options(0)
+    d = 0
+    while d >= 0:
+        if pos[d] >= n_opts[d]:
+            d -= 1
+            continue
+        j = opts[d, pos[d]]
+        pos[d] += 1
+        i = order[d]
+        surv[d + 1] = surv[d]
+        fval[d + 1] = fval[d]
+        if j >= 0:
+            fval[d + 1] += cost[i] - value[j] * surv[d, j] * pk[i, j]
+            surv[d + 1, j] *= q[i, j]
+        chosen[d] = j
+        nodes += 1
+        if nodes > max_nodes:
+            return best_a, False
+        bound = fval[d + 1]
+        for e in range(d + 1, n_w):
+            r = order[e]
+            top = 0.0
+            for jj in range(n_t):
+                g = value[jj] * surv[d + 1, jj] * pk[r, jj] - cost[r]
+                if g > top:
+                    top = g
+            bound -= top
+        if bound >= best - tol:
+            continue
+        if d + 1 == n_w:
+            best = fval[d + 1]
+            for e in range(n_w):
+                best_a[order[e]] = chosen[e]
+            continue
+        d += 1
+        fill_options(d)
+    return best_a, True
