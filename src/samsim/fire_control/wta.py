@@ -60,6 +60,8 @@ EXACT_BUDGET_S = 10.0  # with time_limit_s=None, the exact method's wall-clock a
 _EXACT_MIN_S_PER_PAIR = 2e-6
 # Few weapons (the FDC's case: a handful of ready launchers): a plain branch and bound
 # usually proves the optimum in microseconds, far below the set-up cost of the LP.
+_MARGIN = 0.05  # share of a time limit kept free for returning, at most _MARGIN_MAX_S
+_MARGIN_MAX_S = 0.01
 _BB_MAX_WEAPONS = 10
 _BB_MAX_NODES = 20_000
 
@@ -185,7 +187,9 @@ def solve_wta(
         return np.full(n_w, -1, dtype=np.intp)
     cost = np.zeros(n_w) if cost_a is None else cost_a
     pk_c = np.ascontiguousarray(pk_a)
-    deadline_s = math.inf if time_limit_s is None else start_s + float(time_limit_s)
+    deadline_s = math.inf
+    if time_limit_s is not None:  # stop a little early: returning takes time too
+        deadline_s = start_s + float(time_limit_s) - min(_MARGIN * time_limit_s, _MARGIN_MAX_S)
     a = wta_search.greedy(pk_c, value_a, cost)
     if n_w <= _BB_MAX_WEAPONS:
         a, proven = wta_search.branch_and_bound(pk_c, value_a, cost, a, _BB_MAX_NODES)

@@ -51,6 +51,7 @@ from samsim.fire_control.wta_search import _products, objective
 _INF = 1e30  # HiGHS's infinity
 _ALPHA_START = 0.9  # weight of the best prices so far in the smoothed prices
 _ALPHA_STEP = 0.2  # its adjustment after each pricing round
+_COLUMNS_PER_S = 100_000  # columns the enumeration emits per second, conservatively
 
 
 @dataclass(frozen=True, slots=True)
@@ -649,7 +650,10 @@ def solve_exact(
         start = _add_assignment(master, best_a)  # duplicates of enumerated columns: harmless
         overflow = False
         for j in range(inst.n_t):
-            types, counts, _, true, over = inst.search(j, w, float(price[j]), gap, max_columns)
+            # The search cannot watch the clock: cap its output by the time left.
+            left_s = deadline_s - time.perf_counter()
+            cap = int(min(max_columns, max(left_s, 0.0) * _COLUMNS_PER_S))
+            types, counts, _, true, over = inst.search(j, w, float(price[j]), gap, cap)
             master.add(np.full(len(true), j), types, counts, true)
             if over or master.n_cols > max_columns:
                 overflow = True
