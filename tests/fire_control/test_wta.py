@@ -170,6 +170,16 @@ def test_a_sure_kill_needs_no_second_weapon():
     assert surviving_value(pk, [50.0, 10.0], a) == pytest.approx(7.0)
 
 
+def test_accepts_lists_strided_arrays_and_numpy_scalars():
+    pk, value = _ahuja(12, 8, 6)
+    expected = solve_wta(pk, value)
+    np.testing.assert_array_equal(solve_wta(pk.tolist(), value.tolist()), expected)
+    wide = np.zeros((12, 16))
+    wide[:, ::2] = pk
+    a = solve_wta(wide[:, ::2], np.repeat(value, 2)[::2], time_limit_s=np.float32(5.0))
+    assert surviving_value(pk, value, a) == pytest.approx(surviving_value(pk, value, expected))
+
+
 def test_degenerate_sizes():
     assert solve_wta(np.zeros((0, 3)), np.ones(3)).shape == (0,)
     np.testing.assert_array_equal(solve_wta(np.zeros((4, 0)), np.zeros(0)), np.full(4, -1))
@@ -191,6 +201,8 @@ def test_degenerate_sizes():
         (np.full((2, 3), 0.5), np.ones(3), np.array([1.0, np.nan]), None, "weapon_cost"),
         (np.full((2, 3), 0.5), np.ones(3), None, 0.0, "time_limit_s"),
         (np.full((2, 3), 0.5), np.ones(3), None, float("nan"), "time_limit_s"),
+        (np.full((2, 3), 0.5), np.ones(3), None, True, "time_limit_s"),
+        (np.full((2, 3), 0.5), np.ones(3), None, "1", "time_limit_s"),
         ([["a", "b"]], np.ones(2), None, None, "pk"),
     ],
 )

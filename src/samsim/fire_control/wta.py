@@ -44,6 +44,7 @@ Which runs is chosen by size and budget:
 from __future__ import annotations
 
 import math
+import numbers
 import time
 
 import numpy as np
@@ -62,6 +63,7 @@ _EXACT_MIN_S_PER_PAIR = 2e-6
 # usually proves the optimum in microseconds, far below the set-up cost of the LP.
 _MARGIN = 0.05  # share of a time limit kept free for returning, at most _MARGIN_MAX_S
 _MARGIN_MAX_S = 0.01
+_EXACT_MARGIN = 0.1  # further share of a time limit kept free after the exact method
 _BB_MAX_WEAPONS = 10
 _BB_MAX_NODES = 20_000
 
@@ -102,7 +104,10 @@ def _validate(
         if not np.isfinite(cost_a).all() or (cost_a < 0).any():
             raise ValueError("weapon_cost: costs must be finite and non-negative")
     if time_limit_s is not None and not (
-        isinstance(time_limit_s, int | float) and math.isfinite(time_limit_s) and time_limit_s > 0
+        isinstance(time_limit_s, numbers.Real)
+        and not isinstance(time_limit_s, bool)
+        and math.isfinite(time_limit_s)
+        and time_limit_s > 0
     ):
         raise ValueError(f"time_limit_s: must be a positive number or None (got {time_limit_s!r})")
     return pk_a, value_a, cost_a
@@ -185,8 +190,10 @@ def solve_wta(
     n_w, n_t = pk_a.shape
     if n_w == 0 or n_t == 0:
         return np.full(n_w, -1, dtype=np.intp)
-    cost = np.zeros(n_w) if cost_a is None else cost_a
+    # C-contiguous float64 throughout: the numba kernels are compiled for that layout.
+    cost = np.zeros(n_w) if cost_a is None else np.ascontiguousarray(cost_a)
     pk_c = np.ascontiguousarray(pk_a)
+    value_a = np.ascontiguousarray(value_a)
     deadline_s = math.inf
     if time_limit_s is not None:  # stop a little early: returning takes time too
         deadline_s = start_s + float(time_limit_s) - min(_MARGIN * time_limit_s, _MARGIN_MAX_S)
@@ -200,7 +207,11 @@ def solve_wta(
         if n_w * n_t <= EXACT_MAX_PAIRS:
             budget_s = time.perf_counter() + EXACT_BUDGET_S
             a = solve_exact(pk_c, value_a, cost, a, deadline_s=budget_s).assignment
-    elif deadline_s - time.perf_counter() > _EXACT_MIN_S_PER_PAIR * n_w * n_t:
-        a = solve_exact(pk_c, value_a, cost, a, deadline_s=deadline_s).assignment
+    else:
+        # HiGHS and the model building overrun a deadline by a few ms: the exact method
+        # gets an earlier one.
+        exact_by_s = deadline_s - _EXACT_MARGIN * time_limit_s
+        if exact_by_s - time.perf_counter() > _EXACT_MIN_S_PER_PAIR * n_w * n_t:
+            a = solve_exact(pk_c, value_a, cost, a, deadline_s=exact_by_s).assignment
     a = wta_search.drop_idle(1.0 - pk_c, value_a, cost, a.astype(np.int64))
     return a.astype(np.intp)
