@@ -35,6 +35,7 @@ from samsim._jit import jit
 
 _REL_TOL = 1e-12  # a change must beat this share of the objective to count as an improvement
 _MAX_PASSES = 12  # Bellman-Ford passes per cycle search in the exchange neighbourhood
+_PAIR_MAX_WEAPONS = 10  # pairs of targets holding more weapons are not re-split
 
 
 @jit
@@ -346,6 +347,81 @@ def multi_exchange(
     return False
 
 
+@jit
+def _pair_pass(q: NDArray, value: NDArray, cost: NDArray, a: NDArray, max_weapons: int) -> int:
+    """Re-split the weapons of every pair of targets optimally between the two.
+
+    For each pair of targets, the weapons on either are redistributed between them
+    (or held back, when firing costs something) by enumerating every split; the best
+    is kept. This reaches the two-for-one exchanges the single-weapon moves and the
+    one-weapon-per-target exchanges cannot (two weapons leave one target together),
+    which matters when there are more weapons than targets. Pairs holding more than
+    ``max_weapons`` weapons are skipped. ``a`` is modified in place; returns the
+    number of pairs changed.
+    """
+    n_w, n_t = q.shape
+    hold = False
+    for i in range(n_w):
+        if cost[i] > 0.0:
+            hold = True
+    base = 3 if hold else 2
+    changes = 0
+    idx = np.empty(n_w, np.int64)
+    opt = np.empty(n_w, np.int64)
+    for j in range(n_t):
+        for k in range(j + 1, n_t):
+            m = 0
+            for i in range(n_w):
+                if a[i] == j or a[i] == k:
+                    idx[m] = i
+                    m += 1
+            if m == 0 or m > max_weapons or (hold and m > max_weapons * 2 // 3):
+                continue
+            cur = 0.0
+            sj = 1.0
+            sk = 1.0
+            for t in range(m):
+                i = idx[t]
+                if a[i] == j:
+                    sj *= q[i, j]
+                else:
+                    sk *= q[i, k]
+                cur += cost[i]
+            cur += value[j] * sj + value[k] * sk
+            best = cur - _REL_TOL * (1.0 + cur)
+            best_code = -1
+            n_codes = base**m
+            for code in range(n_codes):
+                sj = 1.0
+                sk = 1.0
+                fired = 0.0
+                c = code
+                for t in range(m):
+                    i = idx[t]
+                    d = c % base
+                    c //= base
+                    if d == 0:
+                        sj *= q[i, j]
+                        fired += cost[i]
+                    elif d == 1:
+                        sk *= q[i, k]
+                        fired += cost[i]
+                val = value[j] * sj + value[k] * sk + fired
+                if val < best:
+                    best = val
+                    best_code = code
+            if best_code >= 0:
+                c = best_code
+                for t in range(m):
+                    d = c % base
+                    c //= base
+                    opt[t] = j if d == 0 else (k if d == 1 else -1)
+                for t in range(m):
+                    a[idx[t]] = opt[t]
+                changes += 1
+    return changes
+
+
 def improve(
     pk: NDArray,
     value: NDArray,
@@ -356,7 +432,10 @@ def improve(
     patience: int = 8,
     seed: int = 0,
 ) -> NDArray:
-    """Alternate descent and multi-exchange until ``patience`` exchanges in a row fail.
+    """Descent and multi-exchanges, then pair re-splits, until nothing improves.
+
+    Multi-exchanges run until ``patience`` in a row fail; then every pair of targets
+    is re-split (``_pair_pass``); if that changed anything, the exchanges resume.
 
     Parameters
     ----------
@@ -371,17 +450,24 @@ def improve(
     q = 1.0 - pk
     rng = np.random.default_rng(seed)
     local_search(q, value, cost, a, deadline_s)
-    failed = 0
-    step_s = 0.0  # duration of the last exchange step: do not start one that cannot finish
-    while failed < patience and time.perf_counter() + step_s < deadline_s:
+    step_s = 0.0  # duration of the last step: do not start one that cannot finish
+    while True:
+        failed = 0
+        while failed < patience and time.perf_counter() + step_s < deadline_s:
+            t0 = time.perf_counter()
+            if multi_exchange(pk, q, value, cost, a, rng):
+                failed = 0
+                local_search(q, value, cost, a, deadline_s)
+            else:
+                failed += 1
+            step_s = time.perf_counter() - t0
+        if failed < patience:
+            return a  # out of time
         t0 = time.perf_counter()
-        if multi_exchange(pk, q, value, cost, a, rng):
-            failed = 0
-            local_search(q, value, cost, a, deadline_s)
-        else:
-            failed += 1
-        step_s = time.perf_counter() - t0
-    return a
+        if t0 + step_s >= deadline_s or _pair_pass(q, value, cost, a, _PAIR_MAX_WEAPONS) == 0:
+            return a
+        local_search(q, value, cost, a, deadline_s)
+        step_s = max(step_s, time.perf_counter() - t0)
 
 
 @jit
