@@ -79,6 +79,68 @@ def _predict_ct(x, P, dt, q, q_turn, x_out, P_out, F):
 
 
 @jit
+def _ct_move(x, dt, out):
+    """Coordinated-turn motion of one state without noise."""
+    ve, vn, w = x[3], x[4], x[6]
+    wt = w * dt
+    cw, sw = math.cos(wt), math.sin(wt)
+    if abs(wt) < SMALL_TURN:
+        s = dt - w * w * dt**3 / 6.0
+        c = w * dt * dt / 2.0
+    else:
+        s = sw / w
+        c = (1.0 - cw) / w
+    for a in range(NX):
+        out[a] = x[a]
+    out[0] += s * ve - c * vn
+    out[1] += c * ve + s * vn
+    out[2] += x[5] * dt
+    out[3] = cw * ve - sw * vn
+    out[4] = sw * ve + cw * vn
+
+
+@jit
+def _predict_ct_unscented(x, P, dt, q, q_turn, x_out, P_out, L, pts):
+    """Unscented coordinated-turn prediction (2 NX symmetric sigma points, kappa = 0)."""
+    # Cholesky factor of P (+ a tiny load, P may be singular in the turn rate).
+    for a in range(NX):
+        for b in range(NX):
+            L[a, b] = 0.0
+    for a in range(NX):
+        for b in range(a + 1):
+            acc = P[a, b] + (1e-9 if a == b else 0.0)
+            for k in range(b):
+                acc -= L[a, k] * L[b, k]
+            if a == b:
+                L[a, a] = math.sqrt(max(acc, 1e-18))
+            else:
+                L[a, b] = acc / L[b, b]
+    scale = math.sqrt(NX)
+    sp = np.empty(NX)
+    for i in range(2 * NX):
+        col = i % NX
+        sgn = scale if i < NX else -scale
+        for a in range(NX):
+            sp[a] = x[a] + sgn * L[a, col]
+        _ct_move(sp, dt, pts[i])
+    inv = 1.0 / (2 * NX)
+    for a in range(NX):
+        acc = 0.0
+        for i in range(2 * NX):
+            acc += pts[i, a]
+        x_out[a] = acc * inv
+    for a in range(NX):
+        for b in range(a, NX):
+            acc = 0.0
+            for i in range(2 * NX):
+                acc += (pts[i, a] - x_out[a]) * (pts[i, b] - x_out[b])
+            P_out[a, b] = acc * inv
+            P_out[b, a] = acc * inv
+    _add_wna(P_out, dt, q)
+    P_out[6, 6] += q_turn * abs(dt)
+
+
+@jit
 def _fpf(F, P, out):
     """out = F P F^T for 7 x 7 matrices."""
     tmp = np.empty((NX, NX))
@@ -152,6 +214,8 @@ def pair_terms(
     x0 = np.empty((M, NX))
     P0 = np.empty((M, NX, NX))
     F = np.empty((NX, NX))
+    L = np.empty((NX, NX))
+    pts = np.empty((2 * NX, NX))
     H = np.empty((3, 3))
     J = np.empty((3, 3))
     zp = np.empty(3)
@@ -194,7 +258,7 @@ def pair_terms(
                     P0[b, i, i2] = acc
                     P0[b, i2, i] = acc
         _predict_cv(x0[0], P0[0], dt, q_cv, xp[k, 0], Pp[k, 0], F)
-        _predict_ct(x0[1], P0[1], dt, q_ct, q_turn, xp[k, 1], Pp[k, 1], F)
+        _predict_ct_unscented(x0[1], P0[1], dt, q_ct, q_turn, xp[k, 1], Pp[k, 1], L, pts)
         for m in range(M):
             # Polar measurement prediction and its Jacobian in ENU position.
             rel0 = xp[k, m, 0] - sensor_pos[j, 0]

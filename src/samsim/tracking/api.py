@@ -123,24 +123,9 @@ def run_scans(
     bounds = np.flatnonzero(np.diff(scans)) + 1
     starts = np.concatenate([[0], bounds])
     ends = np.concatenate([bounds, [len(scans)]])
-    k_max = int(np.max(ends - starts))
-    eye = np.broadcast_to(np.eye(3), (k_max, 3, 3))
-    zeros = np.zeros((k_max, 3))
-    sig = np.broadcast_to(np.asarray(sigma, dtype=float), (k_max, 3))
-    no_iff = np.full(k_max, -1, np.int8)
-    no_truth = np.full(k_max, -1, np.int64)
     out: list[pd.DataFrame] = []
     for a, b in zip(starts, ends, strict=True):
-        k = b - a
-        meas = Measurements(
-            time_s=times[a:b],
-            z=z_all[a:b],
-            sensor_pos_m=zeros[:k],
-            sensor_axes=eye[:k],
-            sigma=sig[:k],
-            iff=no_iff[:k],
-            truth_idx=no_truth[:k],
-        )
+        meas = Measurements.build(times[a:b], z_all[a:b], sigma)
         now = float(times[a:b].max())
         looked = table.status != FREE
         step(table, meas, looked, now, params)

@@ -167,5 +167,45 @@ def predict_models(
     x_out = np.empty_like(xm)
     P_out = np.empty_like(Pm)
     x_out[:, CV], P_out[:, CV] = predict_cv(xm[:, CV], Pm[:, CV], dt_s, q_cv)
-    x_out[:, CT], P_out[:, CT] = predict_ct(xm[:, CT], Pm[:, CT], dt_s, q_ct, q_turn)
+    x_out[:, CT], P_out[:, CT] = predict_ct_unscented(xm[:, CT], Pm[:, CT], dt_s, q_ct, q_turn)
     return x_out, P_out
+
+
+def ct_transition(x: NDArray, dt_s: NDArray) -> NDArray:
+    """Coordinated-turn motion of states (k, NX) over dt_s (k,), without noise."""
+    T = dt_s
+    ve, vn, w = x[:, 3], x[:, 4], x[:, 6]
+    s, c, _, _ = _turn_terms(w, T)
+    cw, sw = np.cos(w * T), np.sin(w * T)
+    out = x.copy()
+    out[:, 0] += s * ve - c * vn
+    out[:, 1] += c * ve + s * vn
+    out[:, 2] += x[:, 5] * T
+    out[:, 3] = cw * ve - sw * vn
+    out[:, 4] = sw * ve + cw * vn
+    return out
+
+
+def predict_ct_unscented(
+    x: NDArray, P: NDArray, dt_s: NDArray, q_ct: float, q_turn: float
+) -> tuple[NDArray, NDArray]:
+    """Coordinated-turn prediction by the unscented transform (2 NX sigma points).
+
+    The turn rate is uncertain by up to tenths of a radian per second right
+    after a turn starts; over a 2 s scan the linearisation of sin(w T) and
+    cos(w T) then understates the spread of the predicted positions (the EKF
+    becomes overconfident). Symmetric sigma points at +- sqrt(NX) columns of a
+    Cholesky factor, equal weights (Julier and Uhlmann 2004, kappa = 0).
+    """
+    k = x.shape[0]
+    L = np.linalg.cholesky(P + 1e-9 * np.eye(NX)[None])
+    spread = np.sqrt(NX) * np.concatenate([L, -L], axis=2)  # (k, NX, 2 NX)
+    sig = x[:, :, None] + spread
+    pts = sig.transpose(0, 2, 1).reshape(k * 2 * NX, NX)
+    moved = ct_transition(pts, np.repeat(dt_s, 2 * NX)).reshape(k, 2 * NX, NX)
+    mean = moved.mean(axis=1)
+    d = moved - mean[:, None, :]
+    cov = np.einsum("kia,kib->kab", d, d) / (2 * NX)
+    Q = _wna_noise(dt_s, np.full(k, q_ct), slice(0, 3))
+    Q[:, 6, 6] = q_turn * np.abs(dt_s)
+    return mean, cov + Q

@@ -108,6 +108,71 @@ class Truth:
 
 
 @dataclass(frozen=True, slots=True)
+class SampledPaths:
+    """Paths sampled on a fine time grid (e.g. with random accelerations).
+
+    ``pos_m[k, i]`` and ``vel_mps[k, i]`` are target i at ``time_s[k]``; states
+    between samples are interpolated (Hermite on position, linear on velocity),
+    so the grid step should be small against the radar's revisit time.
+    """
+
+    time_s: NDArray[np.float64]  # (T,) uniform
+    pos_m: NDArray[np.float64]  # (T, n, 3)
+    vel_mps: NDArray[np.float64]  # (T, n, 3)
+
+    @property
+    def n(self) -> int:
+        return self.pos_m.shape[1]
+
+    @classmethod
+    def nearly_constant_velocity(
+        cls,
+        pos0_m: NDArray,
+        vel0_mps: NDArray,
+        q_m2ps3: float,
+        duration_s: float,
+        rng: np.random.Generator,
+        dt_s: float = 0.05,
+    ) -> SampledPaths:
+        """Paths driven by white-noise acceleration of spectral density q per axis.
+
+        Each step draws the exact discrete increments of the continuous model
+        (Bar-Shalom et al. 2001, 6.2.2): velocity and position noise with
+        covariance q [dt, dt^2/2; dt^2/2, dt^3/3].
+        """
+        steps = int(math.ceil(duration_s / dt_s)) + 1
+        n = len(pos0_m)
+        cov = q_m2ps3 * np.array([[dt_s**3 / 3, dt_s**2 / 2], [dt_s**2 / 2, dt_s]])
+        chol = np.linalg.cholesky(cov)
+        pos = np.empty((steps, n, 3))
+        vel = np.empty((steps, n, 3))
+        pos[0], vel[0] = pos0_m, vel0_mps
+        for k in range(1, steps):
+            w = np.einsum("ab,nib->nia", chol, rng.standard_normal((n, 3, 2)))
+            pos[k] = pos[k - 1] + vel[k - 1] * dt_s + w[..., 0]
+            vel[k] = vel[k - 1] + w[..., 1]
+        return cls(np.arange(steps) * dt_s, pos, vel)
+
+    def alive(self, time_s: NDArray, idx: NDArray | None = None) -> NDArray[np.bool_]:
+        t = np.asarray(time_s, float)
+        return (t >= self.time_s[0]) & (t <= self.time_s[-1])
+
+    def state(self, time_s: NDArray, idx: NDArray | None = None) -> tuple[NDArray, NDArray]:
+        """Positions and velocities (k, 3) of targets ``idx`` (k,) at times (k,)."""
+        idx = np.arange(self.n) if idx is None else np.asarray(idx)
+        t = np.clip(np.broadcast_to(np.asarray(time_s, float), idx.shape), *self.time_s[[0, -1]])
+        dt = self.time_s[1] - self.time_s[0]
+        k = np.minimum(((t - self.time_s[0]) // dt).astype(np.int64), self.time_s.size - 2)
+        u = ((t - self.time_s[k]) / dt)[:, None]
+        p0, p1 = self.pos_m[k, idx], self.pos_m[k + 1, idx]
+        v0, v1 = self.vel_mps[k, idx], self.vel_mps[k + 1, idx]
+        h00, h10 = 2 * u**3 - 3 * u**2 + 1, u**3 - 2 * u**2 + u
+        h01, h11 = -2 * u**3 + 3 * u**2, u**3 - u**2
+        pos = h00 * p0 + h10 * dt * v0 + h01 * p1 + h11 * dt * v1
+        return pos, v0 + u * (v1 - v0)
+
+
+@dataclass(frozen=True, slots=True)
 class RadarSpec:
     """A rotating 3-D radar at the origin (notional values, units in the names)."""
 
@@ -151,7 +216,7 @@ def polar(pos_m: NDArray) -> NDArray:
     return np.stack([r, az, el], axis=1)
 
 
-def look_times(truth: Truth, scan: int, period_s: float) -> tuple[NDArray, NDArray]:
+def look_times(truth: Truth | SampledPaths, scan: int, period_s: float) -> tuple[NDArray, NDArray]:
     """When the beam passes each target in a scan (fixed point of t = t0 + az(t) T / 2 pi)."""
     t0 = scan * period_s
     idx = np.arange(truth.n)
@@ -165,7 +230,7 @@ def look_times(truth: Truth, scan: int, period_s: float) -> tuple[NDArray, NDArr
 
 
 def radar_detections(
-    truth: Truth, radar: RadarSpec, n_scans: int, rng: np.random.Generator
+    truth: Truth | SampledPaths, radar: RadarSpec, n_scans: int, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Detections of ``n_scans`` rotations, sorted by scan then time.
 
@@ -216,7 +281,7 @@ def radar_detections(
 
 
 def truth_table(
-    truth: Truth, radar: RadarSpec, scans: NDArray, times_s: NDArray
+    truth: Truth | SampledPaths, radar: RadarSpec, scans: NDArray, times_s: NDArray
 ) -> pd.DataFrame:
     """Truth positions at the given scan report times, for targets alive and in coverage.
 
