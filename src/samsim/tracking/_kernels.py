@@ -75,7 +75,7 @@ def _predict_ct(x, P, dt, q, q_turn, x_out, P_out, F):
     F[4, 3], F[4, 4], F[4, 6] = sw, cw, dt * (cw * ve - sw * vn)
     _fpf(F, P, P_out)
     _add_wna(P_out, dt, q)
-    P_out[6, 6] += q_turn * abs(dt)
+    _add_turn_noise(P_out, x, dt, q_turn)
 
 
 @jit
@@ -137,7 +137,28 @@ def _predict_ct_unscented(x, P, dt, q, q_turn, x_out, P_out, L, pts):
             P_out[a, b] = acc * inv
             P_out[b, a] = acc * inv
     _add_wna(P_out, dt, q)
-    P_out[6, 6] += q_turn * abs(dt)
+    _add_turn_noise(P_out, x, dt, q_turn)
+
+
+@jit
+def _add_turn_noise(P, x, dt, qt):
+    """Turn-rate random walk and its first-order effect on heading (see imm.ct_noise)."""
+    T = abs(dt)
+    sgn = 1.0 if dt >= 0 else -1.0
+    g0, g1 = -x[4], x[3]
+    g = (g0, g1)
+    for a in range(2):
+        for b in range(2):
+            gg = g[a] * g[b]
+            P[a, b] += qt * T**5 / 20.0 * gg
+            P[a, b + 3] += qt * T**4 / 8.0 * sgn * gg
+            P[a + 3, b] += qt * T**4 / 8.0 * sgn * gg
+            P[a + 3, b + 3] += qt * T**3 / 3.0 * gg
+        P[a, 6] += qt * T**3 / 6.0 * g[a]
+        P[6, a] += qt * T**3 / 6.0 * g[a]
+        P[a + 3, 6] += qt * T**2 / 2.0 * sgn * g[a]
+        P[6, a + 3] += qt * T**2 / 2.0 * sgn * g[a]
+    P[6, 6] += qt * T
 
 
 @jit

@@ -149,9 +149,7 @@ def predict_ct(
     F[:, 2, 5] = T
     F[:, 3, 3], F[:, 3, 4], F[:, 3, 6] = cw, -sw, -T * (sw * ve + cw * vn)
     F[:, 4, 3], F[:, 4, 4], F[:, 4, 6] = sw, cw, T * (cw * ve - sw * vn)
-    Q = _wna_noise(T, np.full(k, q_ct), slice(0, 3))
-    Q[:, 6, 6] = q_turn * np.abs(T)
-    P_new = F @ P @ F.transpose(0, 2, 1) + Q
+    P_new = F @ P @ F.transpose(0, 2, 1) + ct_noise(x, T, q_ct, q_turn)
     return x_new, P_new
 
 
@@ -206,6 +204,35 @@ def predict_ct_unscented(
     mean = moved.mean(axis=1)
     d = moved - mean[:, None, :]
     cov = np.einsum("kia,kib->kab", d, d) / (2 * NX)
+    return mean, cov + ct_noise(x, dt_s, q_ct, q_turn)
+
+
+def ct_noise(x: NDArray, dt_s: NDArray, q_ct: float, q_turn: float) -> NDArray:
+    """(k, NX, NX) process noise of the coordinated-turn model over dt_s (k,).
+
+    White-noise acceleration ``q_ct`` per axis, and the turn rate as a random
+    walk of intensity ``q_turn``, whose effect on the heading, hence on the
+    horizontal velocity and position, over the step is included to first
+    order: the heading error theta(T) = int_0^T dw has variance q_turn T^3 / 3
+    and moves the velocity along g = (-vn, ve), so that
+    Q_vv += q_turn T^3/3 g g', Q_pv += q_turn T^4/8 g g', Q_pp += q_turn T^5/20 g g',
+    Q_vw += q_turn T^2/2 g, Q_pw += q_turn T^3/6 g, Q_ww = q_turn T. Leaving
+    these out makes the filter overconfident in its velocity on turning tracks.
+    """
+    k = x.shape[0]
+    T = np.abs(dt_s)
+    sgn = np.sign(dt_s)
     Q = _wna_noise(dt_s, np.full(k, q_ct), slice(0, 3))
-    Q[:, 6, 6] = q_turn * np.abs(dt_s)
-    return mean, cov + Q
+    g = np.stack([-x[:, 4], x[:, 3]], axis=1)  # (k, 2)
+    gg = g[:, :, None] * g[:, None, :]
+    qt = q_turn
+    Q[:, :2, :2] += (qt * T**5 / 20.0)[:, None, None] * gg
+    Q[:, :2, 3:5] += (qt * T**4 / 8.0 * sgn)[:, None, None] * gg
+    Q[:, 3:5, :2] += (qt * T**4 / 8.0 * sgn)[:, None, None] * gg
+    Q[:, 3:5, 3:5] += (qt * T**3 / 3.0)[:, None, None] * gg
+    Q[:, :2, 6] += (qt * T**3 / 6.0)[:, None] * g
+    Q[:, 6, :2] = Q[:, :2, 6]
+    Q[:, 3:5, 6] += (qt * T**2 / 2.0 * sgn)[:, None] * g
+    Q[:, 6, 3:5] = Q[:, 3:5, 6]
+    Q[:, 6, 6] = qt * T
+    return Q

@@ -153,6 +153,40 @@ class SampledPaths:
             vel[k] = vel[k - 1] + w[..., 1]
         return cls(np.arange(steps) * dt_s, pos, vel)
 
+    @classmethod
+    def coordinated_turn(
+        cls,
+        pos0_m: NDArray,
+        vel0_mps: NDArray,
+        turn_rate_rps: NDArray,
+        q_m2ps3: float,
+        q_turn_rad2ps3: float,
+        duration_s: float,
+        rng: np.random.Generator,
+        dt_s: float = 0.05,
+    ) -> SampledPaths:
+        """Horizontal coordinated turns whose rate random-walks (spectral density
+        ``q_turn``) plus white-noise acceleration ``q`` per axis: the coordinated-
+        turn model of :mod:`samsim.tracking.imm`, integrated in small steps.
+        """
+        steps = int(math.ceil(duration_s / dt_s)) + 1
+        n = len(pos0_m)
+        pos = np.empty((steps, n, 3))
+        vel = np.empty((steps, n, 3))
+        pos[0], vel[0] = pos0_m, vel0_mps
+        w = np.array(turn_rate_rps, float) * np.ones(n)
+        cov = q_m2ps3 * np.array([[dt_s**3 / 3, dt_s**2 / 2], [dt_s**2 / 2, dt_s]])
+        chol = np.linalg.cholesky(cov)
+        for k in range(1, steps):
+            c, s_ = np.cos(w * dt_s), np.sin(w * dt_s)
+            v = vel[k - 1]
+            turned = np.stack([c * v[:, 0] - s_ * v[:, 1], s_ * v[:, 0] + c * v[:, 1], v[:, 2]], 1)
+            noise = np.einsum("ab,nib->nia", chol, rng.standard_normal((n, 3, 2)))
+            pos[k] = pos[k - 1] + 0.5 * (v + turned) * dt_s + noise[..., 0]
+            vel[k] = turned + noise[..., 1]
+            w = w + rng.standard_normal(n) * math.sqrt(q_turn_rad2ps3 * dt_s)
+        return cls(np.arange(steps) * dt_s, pos, vel)
+
     def alive(self, time_s: NDArray, idx: NDArray | None = None) -> NDArray[np.bool_]:
         t = np.asarray(time_s, float)
         return (t >= self.time_s[0]) & (t <= self.time_s[-1])
