@@ -37,18 +37,13 @@ scored on those scans only and the table says so.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import math
-import platform
 import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.progress import track
-from rich.table import Table
 
 from samsim.analysis import gospa, time_to_track, track_continuity
 from samsim.tracking import track_detections
@@ -239,15 +234,11 @@ def heavy_clutter(rng: np.random.Generator) -> Scenario:
         truth,
         RadarSpec(clutter_per_scan=50.0),
         50,
-        extra_clutter=(
-            (400, 10_000.0, 50_000.0, math.radians(0), math.radians(50), -0.005, 0.01),
-        ),
+        extra_clutter=((400, 10_000.0, 50_000.0, math.radians(0), math.radians(50), -0.005, 0.01),),
     )
 
 
-SCENARIOS = {
-    f.__name__: f for f in (cruise_turn, drones_crossing, mixed_1000, heavy_clutter)
-}
+SCENARIOS = {f.__name__: f for f in (cruise_turn, drones_crossing, mixed_1000, heavy_clutter)}
 
 
 def detections_for(sc: Scenario, rng: np.random.Generator) -> pd.DataFrame:
@@ -289,9 +280,7 @@ def report_times(det: pd.DataFrame) -> pd.DataFrame:
     return det.groupby("scan", as_index=False)["time_s"].max()
 
 
-def score(
-    sc: Scenario, det: pd.DataFrame, tracks: pd.DataFrame, scans: int
-) -> dict[str, float]:
+def score(sc: Scenario, det: pd.DataFrame, tracks: pd.DataFrame, scans: int) -> dict[str, float]:
     rt = report_times(det)
     rt = rt[rt.scan < scans]
     truth = truth_table(sc.truth, sc.radar, rt.scan.to_numpy(), rt.time_s.to_numpy())
@@ -395,6 +384,7 @@ def stonesoup_tracker(
     predictor = ExtendedKalmanPredictor(transition)
     updater = ExtendedKalmanUpdater(model)
     gate = math.sqrt(16.27)  # chi-square 3 dof, P = 0.999, as samsim
+
     def associator(window_m: float):
         hyp = DistanceHypothesiser(predictor, updater, Mahalanobis(), missed_distance=gate)
         # The KD-tree holds detections as (elevation, bearing, range): the
@@ -410,9 +400,7 @@ def stonesoup_tracker(
         ],
         intersect=False,
     )
-    prior = GaussianState(
-        np.zeros((6, 1)), np.diag([0.0, prior_speed_mps**2] * 3)
-    )
+    prior = GaussianState(np.zeros((6, 1)), np.diag([0.0, prior_speed_mps**2] * 3))
     initiator = MultiMeasurementInitiator(
         prior_state=prior,
         measurement_model=model,
@@ -444,7 +432,7 @@ def stonesoup_feed(det: pd.DataFrame, radar: RadarSpec, n_scans: int):
         ),
     )
     feed = []
-    for k, g in det[det.scan < n_scans].groupby("scan"):
+    for _, g in det[det.scan < n_scans].groupby("scan"):
         dets = set()
         for t, r, az, el in zip(g.time_s, g.range_m, g.azimuth_rad, g.elevation_rad, strict=True):
             bearing = (az + math.pi) % (2 * math.pi) - math.pi
@@ -473,7 +461,7 @@ def run_stonesoup(
     report = report_times(det).set_index("scan")["time_s"]
     for k in range(len(feed)):
         t0 = time.process_time()
-        now, tracks = next(it)
+        _, tracks = next(it)
         wall += time.process_time() - t0
         t_now = float(report[k])  # exact, where datetimes keep microseconds only
         for trk in tracks:

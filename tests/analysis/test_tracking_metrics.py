@@ -91,11 +91,11 @@ def test_gospa_matches_brute_force_on_random_sets(p):
 
 def test_gospa_names_the_bad_column():
     t = truth([(0.0, 1, 0.0, 0.0)])
-    with pytest.raises(ValueError, match="tracks: missing column.*up_m"):
+    with pytest.raises(ValueError, match=r"tracks: missing column.*up_m"):
         gospa(t, tracks([(0.0, 1, 0.0, 0.0)]).drop(columns="up_m"), cutoff_m=1.0)
     bad = t.copy()
     bad.loc[0, "east_m"] = np.nan
-    with pytest.raises(ValueError, match="truth.east_m"):
+    with pytest.raises(ValueError, match=r"truth\.east_m"):
         gospa(bad, tracks([]), cutoff_m=1.0)
     with pytest.raises(ValueError, match="cutoff_m"):
         gospa(t, tracks([]), cutoff_m=0.0)
@@ -116,8 +116,13 @@ def test_a_lost_and_reacquired_target_is_one_break_and_one_switch():
     # 50 m threshold), picked up by a new track 11 at t = 4 and 5.
     t = truth([(k, 1, 100.0 * k, 0.0) for k in range(1, 6)])
     y = tracks(
-        [(1, 10, 100.0, 0.0), (2, 10, 205.0, 0.0), (3, 10, 380.0, 0.0)]
-        + [(4, 11, 400.0, 10.0), (5, 11, 500.0, 0.0)]
+        [
+            (1, 10, 100.0, 0.0),
+            (2, 10, 205.0, 0.0),
+            (3, 10, 380.0, 0.0),
+            (4, 11, 400.0, 10.0),
+            (5, 11, 500.0, 0.0),
+        ]
     )
     c = track_continuity(t, y, threshold_m=50.0).iloc[0]
     assert (c.n_times, c.n_matched) == (5, 4)

@@ -72,7 +72,7 @@ def test_jpda_marginals_are_exact_on_a_tree_and_reduce_to_pda_for_one_track():
     track = np.array([0, 0, 1, 1])
     meas = np.array([10, 11, 11, 12])
     ratio = np.array([3.0, 5.0, 2.0, 0.5])
-    beta, beta0 = jpda_marginals(track, meas, ratio, 0.1)
+    beta, _ = jpda_marginals(track, meas, ratio, 0.1)
     assert beta == pytest.approx(_brute_marginals(track, meas, ratio, 0.1), abs=1e-9)
     one = jpda_marginals(np.array([0, 0]), np.array([1, 2]), np.array([4.0, 1.0]), 0.1)
     assert one[0] == pytest.approx([4.0 / 5.1, 1.0 / 5.1])

@@ -78,8 +78,9 @@ def check_consistent(out, first_scan):
 def test_coordinated_turn_prediction_follows_the_circle():
     pos, vel = ring(8)
     w = np.linspace(-0.3, 0.3, 8)
-    truth = Truth(pos, vel, np.zeros(8), np.full(8, np.inf), np.zeros(8), np.full(8, 99.0), w,
-                  np.zeros(8))
+    truth = Truth(
+        pos, vel, np.zeros(8), np.full(8, np.inf), np.zeros(8), np.full(8, 99.0), w, np.zeros(8)
+    )
     x = np.c_[pos, vel, w]
     dt = np.full(8, 3.7)
     p_true, v_true = truth.state(dt)
@@ -113,8 +114,9 @@ def test_numba_kernels_match_the_array_functions():
     rows = table.allocate(6)
     A = rng.normal(size=(6, 2, 7, 7)) * [30, 30, 30, 3, 3, 3, 0.01]
     table.Pm[rows] = A @ A.transpose(0, 1, 3, 2) + 1e-6 * np.eye(7)
-    table.xm[rows] = np.c_[rng.normal(0, 3e4, (6, 3)), rng.normal(0, 200, (6, 3)),
-                           rng.normal(0, 0.1, 6)][:, None, :] + rng.normal(0, 10, (6, 2, 7))
+    table.xm[rows] = np.c_[
+        rng.normal(0, 3e4, (6, 3)), rng.normal(0, 200, (6, 3)), rng.normal(0, 0.1, 6)
+    ][:, None, :] + rng.normal(0, 10, (6, 2, 7))
     table.mode_prob[rows] = np.c_[np.full(6, 0.7), np.full(6, 0.3)]
     table.time_s[rows] = 10.0
     cols = np.arange(6)
@@ -122,8 +124,9 @@ def test_numba_kernels_match_the_array_functions():
         z = np.c_[rng.uniform(1e4, 5e4, 6), rng.uniform(0, 6, 6), rng.uniform(0, 0.3, 6)]
         if angles:
             z[:, 0] = np.nan
-        meas = trk.Measurements.build(np.full(6, 11.5), z, [50.0, 0.003, 0.003],
-                                      sensor_pos_m=[100.0, -50.0, 10.0])
+        meas = trk.Measurements.build(
+            np.full(6, 11.5), z, [50.0, 0.003, 0.003], sensor_pos_m=[100.0, -50.0, 10.0]
+        )
         a = trk._pair_terms(table, rows, cols, meas, TrackerParams(), angles)
         b = trk._pair_terms(table, rows, cols, meas, TrackerParams(backend="numpy"), angles)
         for name in ("c", "xp", "Pp", "nu", "S", "d2", "loglik"):
@@ -157,8 +160,16 @@ def test_imm_switches_to_the_turn_model_and_stays_honest_through_a_turn():
     # Straight for 20 s, a 4 g turn for 24 s (scans 10 to 22), straight again.
     pos, vel = ring()
     n = N_RUNS
-    truth = Truth(pos, vel, np.zeros(n), np.full(n, np.inf), np.full(n, 20.0), np.full(n, 24.0),
-                  np.full(n, 4 * G / 250.0), np.zeros(n))
+    truth = Truth(
+        pos,
+        vel,
+        np.zeros(n),
+        np.full(n, np.inf),
+        np.full(n, 20.0),
+        np.full(n, 24.0),
+        np.full(n, 4 * G / 250.0),
+        np.zeros(n),
+    )
     params = TrackerParams()
     out = {k: (nees, mu) for k, nees, _, mu in run_tracker(truth, params, 40, seed=31)}
 

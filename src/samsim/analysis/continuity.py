@@ -167,7 +167,9 @@ def track_continuity(
     """
     m = match_tracks(truth, tracks, threshold_m=threshold_m, time_col=time_col)
     present = truth[[time_col, "truth_id"]].drop_duplicates()
-    flags = present.merge(m[[time_col, "truth_id", "track_id"]], on=[time_col, "truth_id"], how="left")
+    flags = present.merge(
+        m[[time_col, "truth_id", "track_id"]], on=[time_col, "truth_id"], how="left"
+    )
     flags = flags.sort_values(["truth_id", time_col], kind="stable").reset_index(drop=True)
     matched = flags["track_id"].notna().to_numpy()
     tid = flags["truth_id"].to_numpy()
@@ -175,9 +177,7 @@ def track_continuity(
     # Breaks: a matched -> unmatched transition with a later match of the same truth.
     ends = np.r_[same_truth[1:] & matched[:-1] & ~matched[1:], False]
     pos = np.arange(matched.size)
-    last_match = (
-        pd.Series(np.where(matched, pos, -1)).groupby(tid).transform("max").to_numpy()
-    )
+    last_match = pd.Series(np.where(matched, pos, -1)).groupby(tid).transform("max").to_numpy()
     breaks = ends & (pos < last_match)
     # Identity switches: consecutive matches of one truth with different tracks.
     mm = m.sort_values(["truth_id", time_col], kind="stable")

@@ -273,8 +273,7 @@ def pair_terms(
                     for a in range(M):
                         w = mode_prob[r, a] * T[a, b] / cb if cb > 1e-300 else 0.0
                         acc += w * (
-                            Pm[r, a, i, i2]
-                            + (xm[r, a, i] - x0[b, i]) * (xm[r, a, i2] - x0[b, i2])
+                            Pm[r, a, i, i2] + (xm[r, a, i] - x0[b, i]) * (xm[r, a, i2] - x0[b, i2])
                         )
                     P0[b, i, i2] = acc
                     P0[b, i2, i] = acc
@@ -362,7 +361,20 @@ def pair_terms(
 
 @jit
 def update_rows(
-    dest, xp, Pp, nu, S, S_inv, PHt, P_extra, has_extra, mode_prob, xm_out, Pm_out, x_out, P_out,
+    dest,
+    xp,
+    Pp,
+    nu,
+    S,
+    S_inv,
+    PHt,
+    P_extra,
+    has_extra,
+    mode_prob,
+    xm_out,
+    Pm_out,
+    x_out,
+    P_out,
     turn_out,
 ):
     """Kalman update of each model of each pair, written to table rows ``dest``.

@@ -53,9 +53,7 @@ def transition_probs(dt_s: NDArray, sojourn_s: tuple[float, float]) -> NDArray:
     return T
 
 
-def mix(
-    mu: NDArray, xm: NDArray, Pm: NDArray, T: NDArray
-) -> tuple[NDArray, NDArray, NDArray]:
+def mix(mu: NDArray, xm: NDArray, Pm: NDArray, T: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """IMM interaction step.
 
     Parameters

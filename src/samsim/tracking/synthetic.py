@@ -51,9 +51,7 @@ class Truth:
         return len(self.start_s)
 
     @classmethod
-    def straight(
-        cls, pos0_m: NDArray, vel0_mps: NDArray, start_s: NDArray | None = None
-    ) -> Truth:
+    def straight(cls, pos0_m: NDArray, vel0_mps: NDArray, start_s: NDArray | None = None) -> Truth:
         """Targets in straight, level, constant-velocity flight for ever."""
         n = len(pos0_m)
         zeros = np.zeros(n)
@@ -71,10 +69,7 @@ class Truth:
     @staticmethod
     def concat(parts: list[Truth]) -> Truth:
         return Truth(
-            *(
-                np.concatenate([getattr(p, f) for p in parts])
-                for f in Truth.__dataclass_fields__
-            )
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Truth.__dataclass_fields__)
         )
 
     def alive(self, time_s: NDArray, idx: NDArray | None = None) -> NDArray[np.bool_]:
@@ -140,7 +135,7 @@ class SampledPaths:
         (Bar-Shalom et al. 2001, 6.2.2): velocity and position noise with
         covariance q [dt, dt^2/2; dt^2/2, dt^3/3].
         """
-        steps = int(math.ceil(duration_s / dt_s)) + 1
+        steps = math.ceil(duration_s / dt_s) + 1
         n = len(pos0_m)
         cov = q_m2ps3 * np.array([[dt_s**3 / 3, dt_s**2 / 2], [dt_s**2 / 2, dt_s]])
         chol = np.linalg.cholesky(cov)
@@ -169,7 +164,7 @@ class SampledPaths:
         ``q_turn``) plus white-noise acceleration ``q`` per axis: the coordinated-
         turn model of :mod:`samsim.tracking.imm`, integrated in small steps.
         """
-        steps = int(math.ceil(duration_s / dt_s)) + 1
+        steps = math.ceil(duration_s / dt_s) + 1
         n = len(pos0_m)
         pos = np.empty((steps, n, 3))
         vel = np.empty((steps, n, 3))

@@ -750,7 +750,12 @@ def _update_one_point(
         return np.zeros(0, np.intp)
     c = cols[local]
     R_loc = ekf.polar_covariance(
-        meas.z[c, 0], meas.z[c, 1], meas.z[c, 2], meas.sigma[c, 0], meas.sigma[c, 1], meas.sigma[c, 2]
+        meas.z[c, 0],
+        meas.z[c, 1],
+        meas.z[c, 2],
+        meas.sigma[c, 0],
+        meas.sigma[c, 1],
+        meas.sigma[c, 2],
     )
     axes = meas.sensor_axes[c]
     C = table.P[rows, :3, :3] + axes.transpose(0, 2, 1) @ R_loc @ axes
@@ -797,8 +802,7 @@ def _update_angles(
     # Chord on the unit sphere that holds the gate: angular noise plus the
     # track's position uncertainty and motion seen from the sensor.
     radius = (
-        math.sqrt(params.gate_chi2_angles)
-        * np.sqrt(ang_sd**2 + (pos_var + q * dt**3) / rng_m**2)
+        math.sqrt(params.gate_chi2_angles) * np.sqrt(ang_sd**2 + (pos_var + q * dt**3) / rng_m**2)
         + (speed * spread + turn + 50.0) / rng_m
     )
     tree = cKDTree(meas.directions_enu()[group])
