@@ -26,19 +26,22 @@ SMALL_TURN = 1e-6
 
 @jit
 def _predict_cv(x, P, dt, q, x_out, P_out, F):
-    for a in range(NX):
-        for b in range(NX):
-            F[a, b] = 0.0
-    for a in range(6):
-        F[a, a] = 1.0
-    for a in range(3):
-        F[a, a + 3] = dt
+    """Constant-velocity prediction, F P F' written out (F = [[I, dt I], [0, I]])."""
     for a in range(NX):
         x_out[a] = x[a]
     for a in range(3):
         x_out[a] += x[a + 3] * dt
     x_out[6] = 0.0
-    _fpf(F, P, P_out)
+    for a in range(3):
+        for b in range(3):
+            pv = P[a, b + 3] + dt * P[a + 3, b + 3]
+            P_out[a, b] = P[a, b] + dt * (P[a + 3, b] + P[a, b + 3]) + dt * dt * P[a + 3, b + 3]
+            P_out[a, b + 3] = pv
+            P_out[b + 3, a] = pv
+            P_out[a + 3, b + 3] = P[a + 3, b + 3]
+    for a in range(NX):
+        P_out[a, 6] = 0.0
+        P_out[6, a] = 0.0
     _add_wna(P_out, dt, q)
     P_out[6, 6] = 1e-12
 
@@ -232,6 +235,8 @@ def pair_terms(
     d2_out = np.empty((n, M))
     ll_out = np.empty((n, M))
     T = np.empty((M, M))
+    W = np.empty((M, M))
+    dev = np.empty((M, NX))
     x0 = np.empty((M, NX))
     P0 = np.empty((M, NX, NX))
     F = np.empty((NX, NX))
@@ -255,26 +260,27 @@ def pair_terms(
             T[1, 1] = 1.0 - T[1, 0]
         else:
             T[0, 0], T[0, 1], T[1, 0], T[1, 1] = 1.0, 0.0, 0.0, 1.0
-        # Mixing (interaction).
+        # Mixing (interaction): weights mu_{a|b} = mu_a T_ab / c_b.
         for b in range(M):
             cb = 0.0
             for a in range(M):
                 cb += mode_prob[r, a] * T[a, b]
             c_out[k, b] = cb
+            for a in range(M):
+                W[a, b] = mode_prob[r, a] * T[a, b] / cb if cb > 1e-300 else 0.0
             for i in range(NX):
                 acc = 0.0
                 for a in range(M):
-                    w = mode_prob[r, a] * T[a, b] / cb if cb > 1e-300 else 0.0
-                    acc += w * xm[r, a, i]
+                    acc += W[a, b] * xm[r, a, i]
                 x0[b, i] = acc
+            for a in range(M):
+                for i in range(NX):
+                    dev[a, i] = xm[r, a, i] - x0[b, i]
             for i in range(NX):
                 for i2 in range(i, NX):
                     acc = 0.0
                     for a in range(M):
-                        w = mode_prob[r, a] * T[a, b] / cb if cb > 1e-300 else 0.0
-                        acc += w * (
-                            Pm[r, a, i, i2] + (xm[r, a, i] - x0[b, i]) * (xm[r, a, i2] - x0[b, i2])
-                        )
+                        acc += W[a, b] * (Pm[r, a, i, i2] + dev[a, i] * dev[a, i2])
                     P0[b, i, i2] = acc
                     P0[b, i2, i] = acc
         _predict_cv(x0[0], P0[0], dt, q_cv, xp[k, 0], Pp[k, 0], F)

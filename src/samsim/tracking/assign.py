@@ -70,9 +70,7 @@ def assign_sparse(
         return np.zeros(0, np.intp)
     # Pairs whose row and column appear in no other pair are components of
     # their own: decided at once, without building the graph.
-    _, ri, r_deg = np.unique(rows, return_inverse=True, return_counts=True)
-    _, ci, c_deg = np.unique(cols, return_inverse=True, return_counts=True)
-    single = (r_deg[ri] == 1) & (c_deg[ci] == 1)
+    single = (_degree(rows) == 1) & (_degree(cols) == 1)
     chosen = [np.flatnonzero(single & (cost < 0))]
     multi = np.flatnonzero(~single)
     if multi.size:
@@ -99,6 +97,14 @@ def assign_sparse(
     out = np.concatenate(chosen)
     out.sort()
     return out
+
+
+def _degree(labels: NDArray) -> NDArray[np.intp]:
+    """How often each entry's label occurs in ``labels``."""
+    if labels.min() >= 0 and labels.max() < 4 * labels.size + 1024:
+        return np.bincount(labels)[labels]
+    _, inv, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return counts[inv]
 
 
 def _distinct_per_label(label: NDArray, item: NDArray, n: int) -> NDArray[np.intp]:

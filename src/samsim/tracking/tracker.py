@@ -553,25 +553,26 @@ def _update_established(
         lam[group] = _clutter_density(meas, group, np.ones(group.size, bool), params)
         return np.zeros(0, np.intp), used, in_gate
     pairs = _pair_terms(table, rows, group[local], meas, params, angles=False)
-    ok = pairs.d2.min(axis=1) < params.gate_chi2
-    pairs, local = pairs.take(ok), local[ok]
+    ok = np.flatnonzero(pairs.d2.min(axis=1) < params.gate_chi2)
+    rows, local = rows[ok], local[ok]
     # Returns of confirmed tracks are not clutter; those near tentative tracks
     # (which clutter starts too) may be.
     explained = np.zeros(group.size, dtype=bool)
-    explained[local[table.status[pairs.rows] == CONFIRMED]] = True
+    explained[local[table.status[rows] == CONFIRMED]] = True
     lam[group] = _clutter_density(meas, group, ~explained, params)
-    if pairs.rows.size == 0:
+    if ok.size == 0:
         return np.zeros(0, np.intp), used, in_gate
     if params.association == "jpda":
-        return _jpda_update(table, meas, pairs, local, lam, params, used, in_gate)
-    cost = -2.0 * pairs.mix_loglik
-    pick = assign_sparse(pairs.rows, pairs.cols, cost - BIG_COST)
-    chosen = pairs.take(pick)
+        return _jpda_update(table, meas, pairs.take(ok), local, lam, params, used, in_gate)
+    # Least summed -2 ln(mixture likelihood), as many gated pairs as possible.
+    cost = -2.0 * logsumexp(pairs.loglik[ok], axis=1, b=np.maximum(pairs.c[ok], 1e-300))
+    pick = assign_sparse(rows, pairs.cols[ok], cost - BIG_COST)
+    chosen = pairs.take(ok[pick])
     _gnn_apply(table, meas, chosen, lam, params)
     used[local[pick]] = True
     updated = np.zeros(table.capacity, dtype=bool)
     updated[chosen.rows] = True
-    in_gate[local[~updated[pairs.rows]]] = True
+    in_gate[local[~updated[rows]]] = True
     return chosen.rows, used, in_gate
 
 
