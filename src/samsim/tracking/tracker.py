@@ -562,8 +562,38 @@ def _update_established(
     lam[group] = _clutter_density(meas, group, ~explained, params)
     if ok.size == 0:
         return np.zeros(0, np.intp), used, in_gate
-    if params.association == "jpda":
-        return _jpda_update(table, meas, pairs.take(ok), local, lam, params, used, in_gate)
+    if params.association != "jpda":
+        return _gnn_stage(table, meas, pairs, ok, rows, local, lam, params, used, in_gate)
+    # JPDA keeps confirmed tracks; tentative ones, whose score decides whether
+    # they are real, take hard (GNN) decisions on what JPDA left.
+    conf = table.status[rows] == CONFIRMED
+    updated = [np.zeros(0, np.intp)]
+    if conf.any():
+        updated.append(
+            _jpda_update(table, meas, pairs.take(ok[conf]), local[conf], lam, params, used, in_gate)
+        )
+    tent = ~conf & ~used[local] & ~in_gate[local]
+    if tent.any():
+        upd, used, in_gate = _gnn_stage(
+            table, meas, pairs, ok[tent], rows[tent], local[tent], lam, params, used, in_gate
+        )
+        updated.append(upd)
+    return np.concatenate(updated), used, in_gate
+
+
+def _gnn_stage(
+    table: TrackTable,
+    meas: Measurements,
+    pairs: _Pairs,
+    ok: NDArray[np.intp],
+    rows: NDArray[np.intp],
+    local: NDArray[np.intp],
+    lam: NDArray[np.float64],
+    params: TrackerParams,
+    used: NDArray[np.bool_],
+    in_gate: NDArray[np.bool_],
+) -> tuple[NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Global nearest neighbour over the gated pairs ``ok`` (rows, local rows of the group)."""
     # Least summed -2 ln(mixture likelihood), as many gated pairs as possible.
     cost = -2.0 * logsumexp(pairs.loglik[ok], axis=1, b=np.maximum(pairs.c[ok], 1e-300))
     pick = assign_sparse(rows, pairs.cols[ok], cost - BIG_COST)
@@ -652,7 +682,11 @@ def _jpda_update(
     used: NDArray[np.bool_],
     in_gate: NDArray[np.bool_],
 ):
-    """IMM-JPDA: every track takes the probability-weighted innovation of its gate."""
+    """IMM-JPDA: every track takes the probability-weighted innovation of its gate.
+
+    Returns the rows of the tracks detected at this look; ``used`` and
+    ``in_gate`` are updated in place.
+    """
     pd = params.prob_detection
     lam_pair = lam[pairs.cols]
     ratio = pd * np.exp(pairs.mix_loglik) / lam_pair
@@ -687,12 +721,14 @@ def _jpda_update(
     log_post = np.log(np.maximum(chosen.c, 1e-300)) + np.log(lik)
     _set_mode_prob(table, chosen.rows, log_post)
     _apply(table, chosen, meas, nu_comb, P_extra, params)
-    # Score: likelihood ratio of the gate's data, target present against all clutter.
-    total = np.full(n_t, 1.0 - pd)
-    np.add.at(total, track_idx, ratio)
-    detected = b0 < 0.5
-    table.score[chosen.rows[detected]] += np.log(total[detected])
+    # A look counts as a detection when one measurement is more likely the
+    # track's than not; the score then moves as for that measurement alone
+    # (summing the gate's likelihood ratios would let a lost track live on clutter).
+    detected = beta[ref] >= 0.5
     rows = chosen.rows[detected]
+    table.score[rows] += (
+        math.log(pd) + pairs.mix_loglik[ref[detected]] - np.log(lam_pair[ref[detected]])
+    )
     table.truth_idx[rows] = meas.truth_idx[chosen.cols[detected]]
     _count_iff(table, rows, meas.iff[chosen.cols[detected]])
     meas_prob = np.bincount(local, beta, minlength=used.size)
@@ -700,7 +736,7 @@ def _jpda_update(
     undetected = np.zeros(table.capacity, dtype=bool)
     undetected[chosen.rows[~detected]] = True
     in_gate |= (meas_prob > 0.1) | (np.bincount(local, undetected[pairs.rows], used.size) > 0)
-    return rows, used, in_gate
+    return rows
 
 
 # --- stage 2: one-point tracks ------------------------------------------------------------
