@@ -377,8 +377,8 @@ def run_samsim(
 # Per scenario: process noise [m^2/s^3], initiation velocity prior [m/s], hits to
 # confirm, scans without update before deletion of a confirmed / held track.
 STONESOUP_TUNING = {
-    "cruise_turn": dict(q=20.0, prior_speed_mps=300.0, min_points=3, delete_after=3),
-    "drones_crossing": dict(q=1.0, prior_speed_mps=100.0, min_points=3, delete_after=3),
+    "cruise_turn": dict(q=5.0, prior_speed_mps=300.0, min_points=3, delete_after=3),
+    "drones_crossing": dict(q=0.1, prior_speed_mps=100.0, min_points=3, delete_after=3),
     "mixed_1000": dict(q=10.0, prior_speed_mps=1000.0, min_points=3, delete_after=3),
     "heavy_clutter": dict(q=20.0, prior_speed_mps=300.0, min_points=4, delete_after=3),
 }

@@ -85,6 +85,7 @@ def params_for(
         association=association,
         prob_detection=prob_detection,
         clutter_density=max(clutter_per_scan, 1e-3) / max(clutter_volume_m_rad2, 1e-9),
+        false_alarms_per_batch=max(clutter_per_scan, 1.0),
     )
 
 

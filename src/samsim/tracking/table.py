@@ -111,16 +111,6 @@ class TrackTable:
         self.ident[rows] = 0
         return rows
 
-    def clone(self, src: NDArray[np.intp]) -> NDArray[np.intp]:
-        """New rows (with fresh track numbers) holding copies of rows ``src``."""
-        rows = self.allocate(src.size)
-        for f in fields(self):
-            if f.name in ("next_id", "track_id"):
-                continue
-            col = getattr(self, f.name)
-            col[rows] = col[src]
-        return rows
-
     def _grow(self, capacity: int) -> None:
         extra = capacity - self.capacity
         blank = TrackTable.empty(extra)

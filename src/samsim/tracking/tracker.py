@@ -66,18 +66,18 @@ def logsumexp(a: NDArray, axis: int = -1, b: NDArray | None = None, keepdims: bo
 class TrackerParams:
     """Tuning of the IMM-EKF tracker (units in the names)."""
 
-    q_cv_m2ps3: float = 0.5  # white-noise acceleration of the constant-velocity model
+    q_cv_m2ps3: float = 0.2  # white-noise acceleration of the constant-velocity model
     q_ct_m2ps3: float = 2.0  # white-noise acceleration of the coordinated-turn model
     q_turn_rad2ps3: float = 1e-2  # turn-rate random walk of the coordinated-turn model
-    sojourn_s: tuple[float, float] = (30.0, 10.0)  # mean time spent in each model
+    sojourn_s: tuple[float, float] = (60.0, 10.0)  # mean time spent in each model
     motion: str = "imm"  # "imm" of both models, or one model alone: "cv" or "ct"
     init_mode_prob_ct: float = 0.1
     init_turn_rate_sigma_rps: float = 0.05
     gate_chi2: float = 16.27  # 3 degrees of freedom, P = 0.999
     gate_chi2_angles: float = 13.82  # 2 degrees of freedom, P = 0.999
     max_speed_mps: float = 3000.0  # fastest target a one-point track may pair with
-    init_pairs_per_point: int = 1  # candidate second points kept per one-point track
     init_speed_sigma_mps: float = 1500.0  # velocity prior of a one-point track
+    one_point_misses: int = 1  # missed looks that end a one-point track
     established_speed_sigma_mps: float = 500.0  # velocity known below this sigma
     confirm_hits: int = 3  # M
     confirm_looks: int = 4  # N
@@ -88,6 +88,11 @@ class TrackerParams:
     backend: str = "numba"  # per-pair filter arithmetic: "numba" kernels or "numpy" arrays
     prob_detection: float = 0.9  # track score and JPDA
     clutter_density: float = 1e-6  # least false alarms per look per (m rad^2)
+    # Expected false alarms of one sensor in one batch, when known (a scan's
+    # worth for track_detections): caps the share of unexplained returns that
+    # the clutter map counts as clutter, so that a dense raid not yet tracked is
+    # not mistaken for clutter. None: every unexplained return counts.
+    false_alarms_per_batch: float | None = None
     clutter_knn: int = 6  # neighbours of the local clutter density estimate
     confirm_score: float = 4.0  # least track score to confirm
     delete_score: float = -3.0  # tracks whose score falls below are dropped
@@ -311,9 +316,11 @@ def _clutter_density(
     clutter: the k nearest such rows in (range, azimuth), scaled by the noise,
     span an area; their elevations span an extent (plus two sigmas). Surface
     clutter lies in a thin layer of elevation, which a ball in all three
-    coordinates would smear over a much larger volume. Never below
-    ``params.clutter_density``. A dense raid not yet tracked looks like
-    clutter and confirms a scan or two later.
+    coordinates would smear over a much larger volume. When the expected
+    number of false alarms is known (``params.false_alarms_per_batch``), at
+    most that many of the unexplained returns are clutter and the density is
+    scaled by their share: new targets of a raid are unexplained too until
+    their tracks are confirmed. Never below ``params.clutter_density``.
     """
     K = params.clutter_knn
     ref = group[unexplained]
@@ -329,7 +336,10 @@ def _clutter_density(
     el = meas.z[ref, 2][neigh]
     el_extent = el.max(axis=1) - el.min(axis=1) + 2.0 * sig[2]
     area = math.pi * np.maximum(reach, 1e-3) ** 2 * sig[0] * sig[1]
-    return np.maximum(K / (area * el_extent), params.clutter_density)
+    share = 1.0
+    if params.false_alarms_per_batch is not None:
+        share = min(1.0, params.false_alarms_per_batch / ref.size)
+    return np.maximum(share * K / (area * el_extent), params.clutter_density)
 
 
 # --- pairs and their IMM predictions ---------------------------------------------------
@@ -752,14 +762,13 @@ def _update_one_point(
     """Two-point initiation: pair one-point tracks with measurements in their velocity gate.
 
     A one-point track knows nothing of its velocity, so any measurement within
-    ``v_max dt`` may be its second point. As in classic all-pairs initiation
-    (Blackman and Popoli 1999, 3.3), each one-point track forms a tentative
-    track with each of its ``init_pairs_per_point`` best candidates (least
-    ``d^2 + ln|C|`` in Cartesian space under the wide velocity prior, ``C = P +
-    R_cart + sigma_v^2 dt^2 I``): the first in its own row, the others in
-    copies; the third point then tells the right pairing from the wrong ones.
-    Candidates come from a KD-tree ball of radius ``v_max dt``. Returns the rows
-    updated.
+    ``v_max dt`` may be its second point (candidates from a KD-tree ball of that
+    radius). Candidates are ranked by ``d^2 + ln|C|`` in Cartesian space under
+    the wide velocity prior (``C = P + R_cart + sigma_v^2 dt^2 I``); a track
+    takes its best one unless that measurement is the mutual best of another
+    one-point track (Blackman and Popoli 1999, 3.3, discuss the two-point
+    initiation logic). The third point then tells right pairings from wrong
+    ones. Returns the rows updated.
     """
     live = np.flatnonzero((table.status != FREE) & ~_velocity_known(table, params))
     if live.size == 0 or cols.size == 0:
@@ -799,22 +808,31 @@ def _update_one_point(
     C[:, np.arange(3), np.arange(3)] += (params.init_speed_sigma_mps * dt)[:, None] ** 2
     C_inv, logdet = ekf.inv_logdet(C)
     cost = ekf.mahalanobis2(dp, C_inv) + logdet
-    # The best candidates of each one-point track, best first.
-    order = np.lexsort((cost, rows))
-    rows, c = rows[order], c[order]
-    start = np.r_[True, rows[1:] != rows[:-1]]
-    first_of_run = np.maximum.accumulate(np.where(start, np.arange(rows.size), 0))
-    rank = np.arange(rows.size) - first_of_run
-    keep = rank < params.init_pairs_per_point
-    rows, c, start = rows[keep], c[keep], start[keep]
-    pairs = _pair_terms(table, rows, c, meas, params, angles=False)
-    dest = rows.copy()
-    if (~start).any():
-        dest[~start] = table.clone(rows[~start])
-    pairs.rows = dest
+    # Each one-point track takes its best candidate, unless that measurement is
+    # the mutual best of another one-point track: a target whose own second
+    # point was missed must not borrow a neighbour's (in a formation the wrong
+    # velocity would lead it on to the next neighbour). A measurement may still
+    # serve several one-point tracks when none of them is its mutual best.
+    best_of_track = _first_per(rows, cost)
+    best_of_meas = _first_per(c, cost)
+    is_meas_best = np.zeros(rows.size, dtype=bool)
+    is_meas_best[best_of_meas] = True
+    mutual = best_of_track[is_meas_best[best_of_track]]
+    claimed = np.zeros(meas.n, dtype=bool)
+    claimed[c[mutual]] = True
+    other = best_of_track[~is_meas_best[best_of_track]]
+    take = np.concatenate([mutual, other[~claimed[c[other]]]])
+    pairs = _pair_terms(table, rows[take], c[take], meas, params, angles=False)
     # The second point only passes the velocity gate; the score starts after it.
     _gnn_apply(table, meas, pairs, None, params)
-    return dest
+    return pairs.rows
+
+
+def _first_per(key: NDArray[np.intp], cost: NDArray) -> NDArray[np.intp]:
+    """Index of the least-cost entry for each distinct key."""
+    order = np.lexsort((cost, key))
+    first = np.r_[True, key[order][1:] != key[order][:-1]]
+    return order[first]
 
 
 # --- angles-only rows ---------------------------------------------------------------------
@@ -917,7 +935,7 @@ def _delete(
     drop = (
         (table.score < params.delete_score)
         | (tentative & unreachable)
-        | (tentative & ~vel_known & (table.misses >= 1))
+        | (tentative & ~vel_known & (table.misses >= params.one_point_misses))
         | (coast > params.max_coast_s)
         | (
             confirmed
