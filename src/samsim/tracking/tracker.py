@@ -67,9 +67,9 @@ class TrackerParams:
     """Tuning of the IMM-EKF tracker (units in the names)."""
 
     q_cv_m2ps3: float = 0.2  # white-noise acceleration of the constant-velocity model
-    q_ct_m2ps3: float = 2.0  # white-noise acceleration of the coordinated-turn model
+    q_ct_m2ps3: float = 0.2  # white-noise acceleration of the coordinated-turn model
     q_turn_rad2ps3: float = 1e-2  # turn-rate random walk of the coordinated-turn model
-    sojourn_s: tuple[float, float] = (60.0, 10.0)  # mean time spent in each model
+    sojourn_s: tuple[float, float] = (120.0, 10.0)  # mean time spent in each model
     motion: str = "imm"  # "imm" of both models, or one model alone: "cv" or "ct"
     init_mode_prob_ct: float = 0.1
     init_turn_rate_sigma_rps: float = 0.05
