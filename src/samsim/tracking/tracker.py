@@ -76,7 +76,7 @@ class TrackerParams:
     gate_chi2: float = 16.27  # 3 degrees of freedom, P = 0.999
     gate_chi2_angles: float = 13.82  # 2 degrees of freedom, P = 0.999
     max_speed_mps: float = 3000.0  # fastest target a one-point track may pair with
-    init_speed_sigma_mps: float = 1500.0  # velocity prior of a one-point track
+    init_speed_sigma_mps: float = 600.0  # velocity prior of a one-point track
     one_point_misses: int = 1  # missed looks that end a one-point track
     established_speed_sigma_mps: float = 500.0  # velocity known below this sigma
     confirm_hits: int = 3  # M
