@@ -341,13 +341,12 @@ class _Clock:
         self.wall = time.perf_counter() - self.wall
 
 
-def run_samsim(
-    sc: Scenario, det: pd.DataFrame, association: str = "gnn"
-) -> tuple[pd.DataFrame, Timing]:
+def run_samsim(sc: Scenario, det: pd.DataFrame, **overrides) -> tuple[pd.DataFrame, Timing]:
     """samsim on the detections: the confirmed tracks per scan and the time per scan.
 
-    GNN runs through the public ``track_detections``; JPDA, which that
-    interface does not select, through the same code with ``association="jpda"``.
+    Without ``overrides`` through the public ``track_detections``; with them
+    (e.g. ``association="jpda"`` or ``backend="numpy"``, which that interface
+    does not select) through the same code with those tracker parameters.
     """
     clean = det.drop(columns="truth_id")
     kwargs = dict(
@@ -357,13 +356,13 @@ def run_samsim(
         scan_period_s=sc.radar.scan_period_s,
     )
     track_detections(clean[clean.scan < 3], **kwargs)  # warm-up: numba's on-disk cache
-    if association == "gnn":
+    if not overrides:
         with _Clock() as clock:
             out = track_detections(clean, **kwargs)
     else:
         params = replace(
             params_for(sc.radar.pd, kwargs["clutter_per_scan"], measurement_volume(clean)),
-            association=association,
+            **overrides,
         )
         sig = np.array(list(sc.radar.sigmas.values()))
         with _Clock() as clock:
@@ -536,10 +535,14 @@ def run_scenario(name: str, seed: int, ss_scans: int | None, console: Console) -
         "scans": sc.n_scans,
     }
     rows = []
-    runs = [("samsim", "gnn")] + ([("samsim JPDA", "jpda")] if name == "heavy_clutter" else [])
-    for label, assoc in runs:
+    runs = [("samsim", {})]
+    if name == "heavy_clutter":
+        runs.append(("samsim JPDA", {"association": "jpda"}))
+    if name == "mixed_1000":
+        runs.append(("samsim, numpy kernels", {"backend": "numpy"}))
+    for label, overrides in runs:
         console.log(f"{name}: {label} on {sc.n_scans} scans")
-        out, t = run_samsim(sc, det, assoc)
+        out, t = run_samsim(sc, det, **overrides)
         rows.append(
             {
                 **base,
@@ -550,7 +553,7 @@ def run_scenario(name: str, seed: int, ss_scans: int | None, console: Console) -
                 **score(sc, det, out, sc.n_scans),
             }
         )
-        if n_ss < sc.n_scans:
+        if 0 < n_ss < sc.n_scans:
             rows.append(
                 {
                     **base,
@@ -588,8 +591,7 @@ def ratios(rows: list[dict]) -> list[dict]:
         sam = next(
             r
             for r in mine
-            if r["tracker"].startswith("samsim")
-            and "JPDA" not in r["tracker"]
+            if r["tracker"] in ("samsim", f"samsim (first {ss['scored_scans']})")
             and r["scored_scans"] == ss["scored_scans"]
         )
         out.append(

@@ -131,6 +131,13 @@ def test_a_lost_and_reacquired_target_is_one_break_and_one_switch():
     assert c.first_matched == 1
 
 
+def test_continuity_without_any_track():
+    t = truth([(k, 1, 0.0, 0.0) for k in range(3)])
+    c = track_continuity(t, tracks([]), threshold_m=50.0).iloc[0]
+    assert (c.n_times, c.n_matched, c.id_switches, c.breaks) == (3, 0, 0, 0)
+    assert np.isnan(c.first_matched)
+
+
 def test_matching_keeps_a_track_on_its_target_when_another_track_passes_closer():
     # CLEAR MOT keeps an existing correspondence still within the threshold.
     t = truth([(1, 1, 0.0, 0.0), (2, 1, 0.0, 0.0)])

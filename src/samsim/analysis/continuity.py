@@ -184,14 +184,14 @@ def track_continuity(
     sw = (mm["truth_id"].to_numpy()[1:] == mm["truth_id"].to_numpy()[:-1]) & (
         mm["track_id"].to_numpy()[1:] != mm["track_id"].to_numpy()[:-1]
     )
-    switches = pd.Series(np.r_[False, sw], index=mm.index).groupby(mm["truth_id"]).sum()
+    switches = pd.Series(np.r_[False, sw][: len(mm)], index=mm.index).groupby(mm["truth_id"]).sum()
     # Track swaps: consecutive matches of one track with different truths,
     # charged to the truth the track moved to.
     mt = m.sort_values(["track_id", time_col], kind="stable")
     sp = (mt["track_id"].to_numpy()[1:] == mt["track_id"].to_numpy()[:-1]) & (
         mt["truth_id"].to_numpy()[1:] != mt["truth_id"].to_numpy()[:-1]
     )
-    swaps = pd.Series(np.r_[False, sp], index=mt.index).groupby(mt["truth_id"]).sum()
+    swaps = pd.Series(np.r_[False, sp][: len(mt)], index=mt.index).groupby(mt["truth_id"]).sum()
     g = flags.assign(matched=matched, brk=breaks).groupby("truth_id")
     res = pd.DataFrame(
         {
