@@ -14,7 +14,6 @@ from samsim.engine.stage_sensors import (
     _latest_frame,
     _looked,
     track_name,
-    tracker_takes_angles_only,
 )
 from samsim.scenario import ScenarioError, scenario_from_data
 from samsim.sensors import Detections
@@ -186,12 +185,6 @@ def test_eo_ir_batches_are_angles_only_rows_with_the_sensor_pose():
     np.testing.assert_allclose(m.sensor_axes[1], w.eo_ir.axes[0])
     assert np.all(m.iff == -1) and m.truth_idx.tolist() == [5, 6]
     assert b.time_s == pytest.approx(1.25)
-
-
-def test_angles_only_capability_probe_answers_and_is_cached():
-    first = tracker_takes_angles_only()
-    assert isinstance(first, bool)
-    assert tracker_takes_angles_only() is first
 
 
 def test_looks_follow_track_numbers_across_reused_and_grown_rows():

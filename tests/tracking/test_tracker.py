@@ -5,7 +5,6 @@ import math
 import numpy as np
 
 from samsim.tracking import (
-    CONFIRMED,
     FREE,
     TENTATIVE,
     Measurements,
@@ -50,32 +49,6 @@ def _fly(table, hits: list[bool], start=(10e3, 20e3, 1000.0), vel=(100.0, 0.0, 0
         meas = _meas([p] if hit else [], t)
         results.append(step(table, meas, table.status != FREE, t, params))
     return results
-
-
-def test_three_hits_in_a_row_confirm_one_track():
-    table = TrackTable.empty(4)
-    res = _fly(table, [True, True, True])
-    assert res[0].created.size == 1 and res[1].created.size == 0
-    assert res[1].confirmed.size == 0 and res[2].confirmed.size == 1
-    assert table.status[res[2].confirmed[0]] == CONFIRMED
-    assert len(table.live()) == 1
-
-
-def test_three_of_four_confirm_but_two_misses_in_a_row_kill_a_tentative_track():
-    table = TrackTable.empty(4)
-    res = _fly(table, [True, False, True, True])
-    assert res[3].confirmed.size == 1
-    table = TrackTable.empty(4)
-    res = _fly(table, [True, False, False])
-    assert res[2].deleted_ids.tolist() == [1]
-    assert table.live().size == 0
-
-
-def test_confirmed_track_is_deleted_after_four_missed_looks():
-    table = TrackTable.empty(4)
-    res = _fly(table, [True] * 5 + [False] * 4)
-    assert all(r.deleted_ids.size == 0 for r in res[:8])
-    assert res[8].deleted_ids.tolist() == [1]
 
 
 def test_track_keeps_its_id_and_learns_the_velocity():

@@ -10,18 +10,13 @@ frame. Each sensor's measurements of the step go to the tracker as one batch,
 batches in order of their mean time, so that a target seen by two radars in
 one step is updated by both.
 
-EO/IR angles-only rows (range NaN) are fed only to a tracker that accepts them
-(updates existing tracks, never initiates from them); ``tracker_takes_angles_only``
-finds out once per process by running the tracker on a small case (six radar scans
-of one target, then one angles-only measurement).
+EO/IR angles-only rows (range NaN) update existing tracks; the tracker never
+initiates a track from them.
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,17 +92,16 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
                 )
     if eo.n:
         obs = observe(eo, w.frame, pos, vel, air.category[rows], t1_s, dt_s, w.rng["eoir"], grid)
-        if tracker_takes_angles_only():
-            obs = _latest_frame(obs)
-            truth = _truth_rows(obs, rows)
-            # A track counts as looked at inside the range at which the smallest targets show.
-            close = eo.range_by_category_m.min(axis=1)
-            si, ti = eo_ir_visible(eo, w.frame, track_pos, None, grid, close)
-            for s in range(eo.n):
-                mine = obs.sensor_idx == s
-                looked = picture.track_id[live[ti[si == s]]]
-                if mine.any() or looked.size:
-                    batches.append(_eo_ir_batch(w, obs.take(mine), truth[mine], looked, t1_s))
+        obs = _latest_frame(obs)
+        truth = _truth_rows(obs, rows)
+        # A track counts as looked at inside the range at which the smallest targets show.
+        close = eo.range_by_category_m.min(axis=1)
+        si, ti = eo_ir_visible(eo, w.frame, track_pos, None, grid, close)
+        for s in range(eo.n):
+            mine = obs.sensor_idx == s
+            looked = picture.track_id[live[ti[si == s]]]
+            if mine.any() or looked.size:
+                batches.append(_eo_ir_batch(w, obs.take(mine), truth[mine], looked, t1_s))
     if not batches and live.size:
         # Nothing seen and nothing looked at: run the tracker for coasting deletion.
         batches.append(_Batch(t1_s, _empty_measurements(), np.zeros(0, np.int64)))
@@ -215,58 +209,3 @@ def _track(w: World, batch: _Batch, t1_s: float) -> None:
         w.events.add(
             t1_s, "track_dropped", track_name(tid), air.name[obj] if obj >= 0 else "clutter"
         )
-
-
-@lru_cache(maxsize=1)
-def tracker_takes_angles_only() -> bool:
-    """Whether ``samsim.tracking.step`` updates a confirmed track with an angles-only
-    row (range NaN) without starting a track from it.
-
-    Runs the tracker on six noiseless radar scans of one target moving at
-    constant velocity, then on one angles-only measurement of it: the answer is
-    yes when afterwards there is still exactly one track, updated at the
-    angles-only time, with a finite state.
-    """
-    table = TrackTable.empty(8)
-    start = np.array([0.0, 10_000.0, 1_000.0])
-    vel = np.array([100.0, 0.0, 0.0])
-
-    def batch(t: float, angles_only: bool) -> Measurements:
-        p = start + vel * t
-        rng_m = float(np.linalg.norm(p))
-        z = [rng_m, math.atan2(p[0], p[1]) % (2 * math.pi), math.asin(p[2] / rng_m)]
-        sigma = [50.0, 0.003, 0.003]
-        if angles_only:
-            z[0] = sigma[0] = np.nan
-        return Measurements(
-            time_s=np.array([t]),
-            z=np.array([z]),
-            sensor_pos_m=np.zeros((1, 3)),
-            sensor_axes=np.eye(3)[None].copy(),
-            sigma=np.array([sigma]),
-            iff=np.full(1, NO_IFF, np.int8),
-            truth_idx=np.zeros(1, np.int64),
-        )
-
-    def run(t: float, angles_only: bool) -> None:
-        looked = np.zeros(table.capacity, bool)
-        looked[table.live()] = True
-        track_step(table, batch(t, angles_only), looked, t, TRACKER)
-
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            for t in range(6):
-                run(float(t), angles_only=False)
-            if table.live().size != 1:
-                return False
-            run(5.5, angles_only=True)
-    except Exception:  # any failure means the tracker cannot take such rows
-        return False
-    live = table.live()
-    return (
-        live.size == 1
-        and float(table.time_s[live[0]]) == 5.5
-        and bool(np.all(np.isfinite(table.x[live])))
-        and bool(np.all(np.isfinite(table.P[live])))
-    )

@@ -10,8 +10,9 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from samsim.tracking.table import CONFIRMED, TrackTable
+from samsim.tracking.table import CONFIRMED, FREE, TrackTable
 from samsim.tracking.tracker import Measurements, TrackerParams, step
 
 REQUIRED_COLUMNS = ("scan", "time_s", "range_m", "azimuth_rad", "elevation_rad")
@@ -68,21 +69,92 @@ def _real(value: object) -> bool:
     )
 
 
-def params_for(prob_detection: float, clutter_per_scan: float) -> TrackerParams:
-    """Tracker tuning for a sensor's Pd and clutter density.
+def params_for(
+    prob_detection: float,
+    clutter_per_scan: float,
+    clutter_volume_m_rad2: float = 1.0,
+    association: str = "gnn",
+) -> TrackerParams:
+    """Tracker tuning for a sensor's Pd and clutter.
 
-    Confirmation asks for more hits as clutter grows; deletion waits for as
-    many missed looks as make a live target's loss less likely than 1 %.
+    Confirmation takes 3 updates in 4 looks and a track score (target against
+    clutter log-likelihood ratio) that adapts to the local clutter density;
+    deletion waits for as many consecutive
+    missed looks as make a live target's loss less likely than 1 %, at least
+    three. JPDA's clutter density is the false alarms per scan over the
+    measurement volume (range extent times 2 pi times elevation extent).
     """
-    if clutter_per_scan <= 10:
-        m, n = 3, 4
-    else:
-        m, n = 4, 5
+    m, n = 3, 4
     miss_prob = 1.0 - prob_detection
     misses = 3 if miss_prob <= 0 else max(3, math.ceil(math.log(0.01) / math.log(miss_prob)))
     return TrackerParams(
-        confirm_hits=m, confirm_looks=n, delete_misses_confirmed=misses, max_coast_s=1e9
+        confirm_hits=m,
+        confirm_looks=n,
+        delete_misses_confirmed=misses,
+        max_coast_s=1e9,
+        association=association,
+        prob_detection=prob_detection,
+        clutter_density=max(clutter_per_scan, 1e-3) / max(clutter_volume_m_rad2, 1e-9),
+        false_alarms_per_batch=max(clutter_per_scan, 1.0),
     )
+
+
+def measurement_volume(detections: pd.DataFrame) -> float:
+    """Extent of the detections in (range [m], azimuth [rad], elevation [rad]): m rad^2."""
+    if len(detections) == 0:
+        return 1.0
+    r = detections["range_m"].to_numpy(dtype=float)
+    el = detections["elevation_rad"].to_numpy(dtype=float)
+    return max(float(np.ptp(r)), 1.0) * 2.0 * math.pi * max(float(np.ptp(el)), 1e-3)
+
+
+def run_scans(
+    detections: pd.DataFrame, sigma: NDArray[np.float64], params: TrackerParams
+) -> pd.DataFrame:
+    """Run the tracker over checked detections (see :func:`track_detections`).
+
+    Parameters
+    ----------
+    detections : validated detection table
+    sigma : (3,) range [m], azimuth [rad], elevation [rad] noise
+    params : tracker tuning
+    """
+    table = TrackTable.empty(256)
+    scans = detections["scan"].to_numpy(dtype=np.int64)
+    times = detections["time_s"].to_numpy(dtype=float)
+    z_all = detections[["range_m", "azimuth_rad", "elevation_rad"]].to_numpy(dtype=float, copy=True)
+    z_all[:, 1] = np.mod(z_all[:, 1], 2.0 * math.pi)
+    if len(scans) == 0:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="int64" if c in ("scan", "track_id") else "float64")
+                for c in OUTPUT_COLUMNS
+            }
+        )
+    bounds = np.flatnonzero(np.diff(scans)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [len(scans)]])
+    out: list[pd.DataFrame] = []
+    for a, b in zip(starts, ends, strict=True):
+        meas = Measurements.build(times[a:b], z_all[a:b], sigma)
+        now = float(times[a:b].max())
+        looked = table.status != FREE
+        step(table, meas, looked, now, params)
+        rows = np.flatnonzero(table.status == CONFIRMED)
+        pos = table.position_at(rows, now)
+        out.append(
+            pd.DataFrame(
+                {
+                    "scan": np.full(rows.size, scans[a], np.int64),
+                    "time_s": np.full(rows.size, now),
+                    "track_id": table.track_id[rows].astype(np.int64),
+                    "east_m": pos[:, 0],
+                    "north_m": pos[:, 1],
+                    "up_m": pos[:, 2],
+                }
+            )
+        )
+    return pd.concat(out, ignore_index=True)
 
 
 def track_detections(
@@ -122,50 +194,6 @@ def track_detections(
         "sigma_elevation_rad": sigma_elevation_rad,
     }
     _check(detections, sigmas, prob_detection, clutter_per_scan, scan_period_s)
-    params = params_for(prob_detection, clutter_per_scan)
-    table = TrackTable.empty(256)
+    params = params_for(prob_detection, clutter_per_scan, measurement_volume(detections))
     sigma = np.array([sigma_range_m, sigma_azimuth_rad, sigma_elevation_rad], float)
-    scans = detections["scan"].to_numpy(dtype=np.int64)
-    times = detections["time_s"].to_numpy(dtype=float)
-    z_all = detections[["range_m", "azimuth_rad", "elevation_rad"]].to_numpy(dtype=float)
-    out: list[pd.DataFrame] = []
-    if len(scans) == 0:
-        return pd.DataFrame(
-            {
-                c: pd.Series(dtype="int64" if c in ("scan", "track_id") else "float64")
-                for c in OUTPUT_COLUMNS
-            }
-        )
-    bounds = np.flatnonzero(np.diff(scans)) + 1
-    starts = np.concatenate([[0], bounds])
-    ends = np.concatenate([bounds, [len(scans)]])
-    eye = np.eye(3)
-    for a, b in zip(starts, ends, strict=True):
-        k = b - a
-        meas = Measurements(
-            time_s=times[a:b],
-            z=z_all[a:b],
-            sensor_pos_m=np.zeros((k, 3)),
-            sensor_axes=np.broadcast_to(eye, (k, 3, 3)),
-            sigma=np.broadcast_to(sigma, (k, 3)),
-            iff=np.full(k, -1, np.int8),
-            truth_idx=np.full(k, -1, np.int64),
-        )
-        now = float(times[a:b].max())
-        looked = table.status != 0
-        step(table, meas, looked, now, params)
-        rows = np.flatnonzero(table.status == CONFIRMED)
-        pos = table.position_at(rows, now)
-        out.append(
-            pd.DataFrame(
-                {
-                    "scan": np.full(rows.size, scans[a], np.int64),
-                    "time_s": np.full(rows.size, now),
-                    "track_id": table.track_id[rows].astype(np.int64),
-                    "east_m": pos[:, 0],
-                    "north_m": pos[:, 1],
-                    "up_m": pos[:, 2],
-                }
-            )
-        )
-    return pd.concat(out, ignore_index=True)
+    return run_scans(detections, sigma, params)

@@ -1,10 +1,13 @@
-"""Extended Kalman filter pieces, batched over tracks: nearly-constant-velocity
-motion in ENU, radar measurements in range, azimuth and elevation.
+"""Extended Kalman filter measurement pieces, batched over filters.
 
-State x = [e, n, u, ve, vn, vu] [m, m/s]. Process noise is the discretised
-continuous white-noise acceleration model with spectral density q [m^2/s^3]
-per axis (Bar-Shalom, Li and Kirubarajan, Estimation with Applications to
-Tracking and Navigation, 6.2.2).
+Radar measurements are (range [m], azimuth [rad], elevation [rad]) in each
+sensor's level frame: azimuth clockwise from the sensor's north,
+``atan2(east, north)``, in [0, 2 pi); elevation above its level plane. Passive
+(EO/IR) measurements are (azimuth, elevation) only. Both depend on a state's
+position alone, so the Jacobians are returned for the position block and the
+update works on any state size. First-order (EKF) linearisation: Bar-Shalom,
+Li and Kirubarajan, *Estimation with Applications to Tracking and Navigation*
+(2001), 10.3.
 """
 
 from __future__ import annotations
@@ -15,42 +18,18 @@ from numpy.typing import NDArray
 TWO_PI = 2.0 * np.pi
 
 
-def transition(dt_s: NDArray) -> NDArray:
-    """(k, 6, 6) constant-velocity transition matrices for step lengths dt_s (k,)."""
-    k = len(dt_s)
-    F = np.broadcast_to(np.eye(6), (k, 6, 6)).copy()
-    idx = np.arange(3)
-    F[:, idx, idx + 3] = dt_s[:, None]
-    return F
+def polar_measure(
+    pos_m: NDArray, sensor_pos_m: NDArray, sensor_axes: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Predicted (range, az, el) (k, 3) and Jacobians (k, 3, 3) in ENU position.
 
-
-def process_noise(dt_s: NDArray, q: float | NDArray) -> NDArray:
-    """(k, 6, 6) white-noise-acceleration process noise for step lengths dt_s (k,)."""
-    dt = np.abs(np.asarray(dt_s, dtype=float))
-    q = np.broadcast_to(np.asarray(q, dtype=float), dt.shape)
-    Q = np.zeros((len(dt), 6, 6))
-    idx = np.arange(3)
-    Q[:, idx, idx] = (q * dt**3 / 3.0)[:, None]
-    Q[:, idx, idx + 3] = (q * dt**2 / 2.0)[:, None]
-    Q[:, idx + 3, idx] = (q * dt**2 / 2.0)[:, None]
-    Q[:, idx + 3, idx + 3] = (q * dt)[:, None]
-    return Q
-
-
-def predict(x: NDArray, P: NDArray, dt_s: NDArray, q: float | NDArray) -> tuple[NDArray, NDArray]:
-    """Predict states (k, 6) and covariances (k, 6, 6) forward by dt_s (k,)."""
-    F = transition(dt_s)
-    x_new = np.einsum("kij,kj->ki", F, x)
-    P_new = np.einsum("kij,kjl,kml->kim", F, P, F) + process_noise(dt_s, q)
-    return x_new, P_new
-
-
-def measure(x: NDArray, sensor_pos_m: NDArray, sensor_axes: NDArray) -> tuple[NDArray, NDArray]:
-    """Predicted (range, az, el) (k, 3) and Jacobians H (k, 3, 6) for sensors (k, 3)/(k, 3, 3).
-
-    Azimuth is clockwise from the sensor's north, elevation above its level plane.
+    Parameters
+    ----------
+    pos_m : (k, 3) ENU positions [m]
+    sensor_pos_m : (k, 3) sensor positions [m]
+    sensor_axes : (k, 3, 3) rows are the sensor's level-frame east, north, up in ENU
     """
-    rel = x[:, :3] - sensor_pos_m
+    rel = pos_m - sensor_pos_m
     loc = np.einsum("kij,kj->ki", sensor_axes, rel)
     e, n, u = loc[:, 0], loc[:, 1], loc[:, 2]
     rho2 = np.maximum(e * e + n * n, 1e-6)
@@ -58,36 +37,94 @@ def measure(x: NDArray, sensor_pos_m: NDArray, sensor_axes: NDArray) -> tuple[ND
     r2 = rho2 + u * u
     r = np.sqrt(r2)
     z = np.stack([r, np.mod(np.arctan2(e, n), TWO_PI), np.arctan2(u, rho)], axis=1)
-    J = np.zeros((len(x), 3, 3))
+    J = np.empty((len(pos_m), 3, 3))
     J[:, 0] = loc / r[:, None]
     J[:, 1, 0] = n / rho2
     J[:, 1, 1] = -e / rho2
+    J[:, 1, 2] = 0.0
     J[:, 2, 0] = -e * u / (r2 * rho)
     J[:, 2, 1] = -n * u / (r2 * rho)
     J[:, 2, 2] = rho / r2
-    H = np.zeros((len(x), 3, 6))
-    H[:, :, :3] = np.einsum("kij,kjl->kil", J, sensor_axes)
-    return z, H
+    return z, J @ sensor_axes
 
 
-def innovation(z_meas: NDArray, z_pred: NDArray) -> NDArray:
-    """Measurement minus prediction, azimuth wrapped to [-pi, pi)."""
+def innovation(z_meas: NDArray, z_pred: NDArray, az_col: int = 1) -> NDArray:
+    """Measurement minus prediction, azimuth (column ``az_col``) wrapped to [-pi, pi)."""
     nu = z_meas - z_pred
-    nu[:, 1] = np.mod(nu[:, 1] + np.pi, TWO_PI) - np.pi
+    nu[:, az_col] = np.mod(nu[:, az_col] + np.pi, TWO_PI) - np.pi
     return nu
 
 
+def inv_logdet(S: NDArray) -> tuple[NDArray, NDArray]:
+    """Inverse and log-determinant of stacked symmetric 2x2 or 3x3 matrices.
+
+    Closed form (adjugate over determinant): for thousands of tiny matrices it
+    is several times faster than ``np.linalg.inv``, which pays LAPACK's per-
+    matrix overhead.
+    """
+    d = S.shape[-1]
+    if d == 2:
+        a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 1, 1]
+        det = a * c - b * b
+        inv = np.empty_like(S)
+        inv[:, 0, 0] = c
+        inv[:, 1, 1] = a
+        inv[:, 0, 1] = inv[:, 1, 0] = -b
+    elif d == 3:
+        a, b, c = S[:, 0, 0], S[:, 0, 1], S[:, 0, 2]
+        e, f, i = S[:, 1, 1], S[:, 1, 2], S[:, 2, 2]
+        A = e * i - f * f
+        B = c * f - b * i
+        C = b * f - c * e
+        det = a * A + b * B + c * C
+        inv = np.empty_like(S)
+        inv[:, 0, 0] = A
+        inv[:, 0, 1] = inv[:, 1, 0] = B
+        inv[:, 0, 2] = inv[:, 2, 0] = C
+        inv[:, 1, 1] = a * i - c * c
+        inv[:, 1, 2] = inv[:, 2, 1] = b * c - a * f
+        inv[:, 2, 2] = a * e - b * b
+    else:
+        return np.linalg.inv(S), np.linalg.slogdet(S)[1]
+    det = np.maximum(det, 1e-300)
+    return inv / det[:, None, None], np.log(det)
+
+
+def innovation_terms(
+    P: NDArray, Hpos: NDArray, R: NDArray
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Innovation covariance and gain pieces for position-only measurements.
+
+    Parameters
+    ----------
+    P : (k, n, n) state covariances (position in the first three entries)
+    Hpos : (k, d, 3) measurement Jacobians in position
+    R : (k, d, d) measurement noise covariances
+
+    Returns
+    -------
+    S, S_inv : (k, d, d); logdet : (k,); PHt : (k, n, d) = P H^T
+    """
+    PHt = P[:, :, :3] @ Hpos.transpose(0, 2, 1)
+    S = Hpos @ PHt[:, :3, :] + R
+    S = 0.5 * (S + S.transpose(0, 2, 1))
+    S_inv, logdet = inv_logdet(S)
+    return S, S_inv, logdet, PHt
+
+
+def mahalanobis2(nu: NDArray, S_inv: NDArray) -> NDArray:
+    """Squared Mahalanobis distances (k,) of innovations (k, d)."""
+    return np.einsum("ki,kij,kj->k", nu, S_inv, nu)
+
+
 def update(
-    x: NDArray, P: NDArray, nu: NDArray, H: NDArray, R: NDArray
-) -> tuple[NDArray, NDArray, NDArray]:
-    """EKF update (Joseph form); returns new x, P and the innovation covariance S."""
-    S = np.einsum("kij,kjl,kml->kim", H, P, H) + R
-    S_inv = np.linalg.inv(S)
-    K = np.einsum("kij,kmj,kml->kil", P, H, S_inv)
+    x: NDArray, P: NDArray, nu: NDArray, S: NDArray, S_inv: NDArray, PHt: NDArray
+) -> tuple[NDArray, NDArray]:
+    """EKF update of states (k, n) and covariances (k, n, n) with innovations (k, d)."""
+    K = PHt @ S_inv
     x_new = x + np.einsum("kij,kj->ki", K, nu)
-    I_KH = np.eye(6)[None] - np.einsum("kij,kjl->kil", K, H)
-    P_new = np.einsum("kij,kjl,kml->kim", I_KH, P, I_KH) + np.einsum("kij,kjl,kml->kim", K, R, K)
-    return x_new, P_new, S
+    P_new = P - K @ S @ K.transpose(0, 2, 1)
+    return x_new, 0.5 * (P_new + P_new.transpose(0, 2, 1))
 
 
 def polar_to_local(range_m: NDArray, az_rad: NDArray, el_rad: NDArray) -> NDArray:
@@ -118,4 +155,4 @@ def polar_covariance(
     D[:, 0, 0] = sigma_range_m**2
     D[:, 1, 1] = sigma_az_rad**2
     D[:, 2, 2] = sigma_el_rad**2
-    return np.einsum("kij,kjl,kml->kim", G, D, G)
+    return G @ D @ G.transpose(0, 2, 1)

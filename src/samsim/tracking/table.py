@@ -1,4 +1,10 @@
-"""The track picture of one tracker: struct-of-arrays with free rows reused."""
+"""The track picture of one tracker: struct-of-arrays with free rows reused.
+
+Besides the combined estimate that the fire-control code reads (``x``, ``P``),
+each row keeps its interacting-multiple-model (IMM) state: one estimate per
+motion model (``xm``, ``Pm``, see :mod:`samsim.tracking.imm`) and the model
+probabilities (``mode_prob``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
+
+from samsim.tracking.imm import N_MODELS, NX
 
 FREE, TENTATIVE, CONFIRMED = 0, 1, 2
 
@@ -18,13 +26,19 @@ class TrackTable:
     predicted on demand, so a track costs nothing between looks.
     """
 
-    x: NDArray[np.float64]  # (m, 6) e, n, u, ve, vn, vu [m, m/s]
+    x: NDArray[np.float64]  # (m, 6) e, n, u, ve, vn, vu [m, m/s], IMM combination
     P: NDArray[np.float64]  # (m, 6, 6)
+    xm: NDArray[np.float64]  # (m, 2, 7) per model: x plus turn rate [rad/s]
+    Pm: NDArray[np.float64]  # (m, 2, 7, 7)
+    mode_prob: NDArray[np.float64]  # (m, 2) P(constant velocity), P(coordinated turn)
+    turn_rate_rps: NDArray[np.float64]  # (m,) combined horizontal turn rate, + = left
     time_s: NDArray[np.float64]  # (m,) time of x and P
     status: NDArray[np.int8]  # (m,) FREE, TENTATIVE, CONFIRMED
     track_id: NDArray[np.int64]  # (m,) stable number, unique within the run
     hits: NDArray[np.int16]  # (m,) looks with an update
+    looks: NDArray[np.int16]  # (m,) looks since the track was started (M-of-N window)
     misses: NDArray[np.int16]  # (m,) consecutive looks without one
+    score: NDArray[np.float64]  # (m,) track log-likelihood ratio, target vs clutter
     born_s: NDArray[np.float64]  # (m,) first detection
     confirmed_s: NDArray[np.float64]  # (m,) confirmation time, NaN before
     interrogations: NDArray[np.int16]  # (m,) IFF interrogations of this track
@@ -40,11 +54,17 @@ class TrackTable:
         return cls(
             x=np.zeros((c, 6)),
             P=np.zeros((c, 6, 6)),
+            xm=np.zeros((c, N_MODELS, NX)),
+            Pm=np.zeros((c, N_MODELS, NX, NX)),
+            mode_prob=np.zeros((c, N_MODELS)),
+            turn_rate_rps=np.zeros(c),
             time_s=np.zeros(c),
             status=np.zeros(c, np.int8),
             track_id=np.zeros(c, np.int64),
             hits=np.zeros(c, np.int16),
+            looks=np.zeros(c, np.int16),
             misses=np.zeros(c, np.int16),
+            score=np.zeros(c),
             born_s=np.zeros(c),
             confirmed_s=np.full(c, np.nan),
             interrogations=np.zeros(c, np.int16),
@@ -79,7 +99,10 @@ class TrackTable:
         self.track_id[rows] = np.arange(self.next_id, self.next_id + k)
         self.next_id += k
         self.hits[rows] = 0
+        self.looks[rows] = 0
+        self.turn_rate_rps[rows] = 0.0
         self.misses[rows] = 0
+        self.score[rows] = 0.0
         self.confirmed_s[rows] = np.nan
         self.interrogations[rows] = 0
         self.civil_replies[rows] = 0

@@ -1,0 +1,436 @@
+"""numba kernels for the per-pair IMM-EKF work of :mod:`samsim.tracking.tracker`.
+
+They compute exactly what the array functions of :mod:`samsim.tracking.imm`
+and :mod:`samsim.tracking.ekf` compute (the tests check one against the
+other), one track-measurement pair at a time. The array versions spend most
+of their time in numpy's per-matrix overhead on thousands of 7 x 7 and 3 x 3
+products (``matmul``/``einsum`` over stacks of tiny matrices); one compiled
+loop that keeps each pair's matrices in cache is several times faster
+(measured in docs/benchmarks.md, "Tracking").
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from samsim._jit import jit
+
+NX = 7
+M = 2
+TWO_PI = 2.0 * math.pi
+LOG_2PI = math.log(2.0 * math.pi)
+SMALL_TURN = 1e-6
+
+
+@jit
+def _predict_cv(x, P, dt, q, x_out, P_out, F):
+    """Constant-velocity prediction, F P F' written out (F = [[I, dt I], [0, I]])."""
+    for a in range(NX):
+        x_out[a] = x[a]
+    for a in range(3):
+        x_out[a] += x[a + 3] * dt
+    x_out[6] = 0.0
+    for a in range(3):
+        for b in range(3):
+            pv = P[a, b + 3] + dt * P[a + 3, b + 3]
+            P_out[a, b] = P[a, b] + dt * (P[a + 3, b] + P[a, b + 3]) + dt * dt * P[a + 3, b + 3]
+            P_out[a, b + 3] = pv
+            P_out[b + 3, a] = pv
+            P_out[a + 3, b + 3] = P[a + 3, b + 3]
+    for a in range(NX):
+        P_out[a, 6] = 0.0
+        P_out[6, a] = 0.0
+    _add_wna(P_out, dt, q)
+    P_out[6, 6] = 1e-12
+
+
+@jit
+def _predict_ct(x, P, dt, q, q_turn, x_out, P_out, F):
+    ve, vn, w = x[3], x[4], x[6]
+    wt = w * dt
+    cw, sw = math.cos(wt), math.sin(wt)
+    if abs(wt) < SMALL_TURN:
+        s = dt - w * w * dt**3 / 6.0
+        c = w * dt * dt / 2.0
+        ds = -w * dt**3 / 3.0
+        dc = dt * dt / 2.0
+    else:
+        s = sw / w
+        c = (1.0 - cw) / w
+        ds = (dt * cw - s) / w
+        dc = (dt * sw - c) / w
+    for a in range(NX):
+        x_out[a] = x[a]
+        for b in range(NX):
+            F[a, b] = 0.0
+        F[a, a] = 1.0
+    x_out[0] += s * ve - c * vn
+    x_out[1] += c * ve + s * vn
+    x_out[2] += x[5] * dt
+    x_out[3] = cw * ve - sw * vn
+    x_out[4] = sw * ve + cw * vn
+    F[0, 3], F[0, 4], F[0, 6] = s, -c, ds * ve - dc * vn
+    F[1, 3], F[1, 4], F[1, 6] = c, s, dc * ve + ds * vn
+    F[2, 5] = dt
+    F[3, 3], F[3, 4], F[3, 6] = cw, -sw, -dt * (sw * ve + cw * vn)
+    F[4, 3], F[4, 4], F[4, 6] = sw, cw, dt * (cw * ve - sw * vn)
+    _fpf(F, P, P_out)
+    _add_wna(P_out, dt, q)
+    _add_turn_noise(P_out, x, dt, q_turn)
+
+
+@jit
+def _ct_move(x, dt, out):
+    """Coordinated-turn motion of one state without noise."""
+    ve, vn, w = x[3], x[4], x[6]
+    wt = w * dt
+    cw, sw = math.cos(wt), math.sin(wt)
+    if abs(wt) < SMALL_TURN:
+        s = dt - w * w * dt**3 / 6.0
+        c = w * dt * dt / 2.0
+    else:
+        s = sw / w
+        c = (1.0 - cw) / w
+    for a in range(NX):
+        out[a] = x[a]
+    out[0] += s * ve - c * vn
+    out[1] += c * ve + s * vn
+    out[2] += x[5] * dt
+    out[3] = cw * ve - sw * vn
+    out[4] = sw * ve + cw * vn
+
+
+@jit
+def _predict_ct_unscented(x, P, dt, q, q_turn, x_out, P_out, L, pts):
+    """Unscented coordinated-turn prediction (2 NX symmetric sigma points, kappa = 0)."""
+    # Cholesky factor of P (+ a tiny load, P may be singular in the turn rate).
+    for a in range(NX):
+        for b in range(NX):
+            L[a, b] = 0.0
+    for a in range(NX):
+        for b in range(a + 1):
+            acc = P[a, b] + (1e-9 if a == b else 0.0)
+            for k in range(b):
+                acc -= L[a, k] * L[b, k]
+            if a == b:
+                L[a, a] = math.sqrt(max(acc, 1e-18))
+            else:
+                L[a, b] = acc / L[b, b]
+    scale = math.sqrt(NX)
+    sp = np.empty(NX)
+    for i in range(2 * NX):
+        col = i % NX
+        sgn = scale if i < NX else -scale
+        for a in range(NX):
+            sp[a] = x[a] + sgn * L[a, col]
+        _ct_move(sp, dt, pts[i])
+    inv = 1.0 / (2 * NX)
+    for a in range(NX):
+        acc = 0.0
+        for i in range(2 * NX):
+            acc += pts[i, a]
+        x_out[a] = acc * inv
+    for a in range(NX):
+        for b in range(a, NX):
+            acc = 0.0
+            for i in range(2 * NX):
+                acc += (pts[i, a] - x_out[a]) * (pts[i, b] - x_out[b])
+            P_out[a, b] = acc * inv
+            P_out[b, a] = acc * inv
+    _add_wna(P_out, dt, q)
+    _add_turn_noise(P_out, x, dt, q_turn)
+
+
+@jit
+def _add_turn_noise(P, x, dt, qt):
+    """Turn-rate random walk and its first-order effect on heading (see imm.ct_noise)."""
+    T = abs(dt)
+    sgn = 1.0 if dt >= 0 else -1.0
+    g0, g1 = -x[4], x[3]
+    g = (g0, g1)
+    for a in range(2):
+        for b in range(2):
+            gg = g[a] * g[b]
+            P[a, b] += qt * T**5 / 20.0 * gg
+            P[a, b + 3] += qt * T**4 / 8.0 * sgn * gg
+            P[a + 3, b] += qt * T**4 / 8.0 * sgn * gg
+            P[a + 3, b + 3] += qt * T**3 / 3.0 * gg
+        P[a, 6] += qt * T**3 / 6.0 * g[a]
+        P[6, a] += qt * T**3 / 6.0 * g[a]
+        P[a + 3, 6] += qt * T**2 / 2.0 * sgn * g[a]
+        P[6, a + 3] += qt * T**2 / 2.0 * sgn * g[a]
+    P[6, 6] += qt * T
+
+
+@jit
+def _fpf(F, P, out):
+    """out = F P F^T for 7 x 7 matrices."""
+    tmp = np.empty((NX, NX))
+    for a in range(NX):
+        for b in range(NX):
+            acc = 0.0
+            for k in range(NX):
+                acc += F[a, k] * P[k, b]
+            tmp[a, b] = acc
+    for a in range(NX):
+        for b in range(a, NX):
+            acc = 0.0
+            for k in range(NX):
+                acc += tmp[a, k] * F[b, k]
+            out[a, b] = acc
+            out[b, a] = acc
+
+
+@jit
+def _add_wna(P, dt, q):
+    ad = abs(dt)
+    sgn = 1.0 if dt >= 0 else -1.0
+    for a in range(3):
+        P[a, a] += q * ad**3 / 3.0
+        off = q * ad * ad / 2.0 * sgn
+        P[a, a + 3] += off
+        P[a + 3, a] += off
+        P[a + 3, a + 3] += q * ad
+
+
+@jit
+def pair_terms(
+    rows,
+    cols,
+    mode_prob,
+    xm,
+    Pm,
+    track_time,
+    meas_time,
+    z,
+    sensor_pos,
+    axes,
+    sigma,
+    angles,
+    use_imm,
+    tau0,
+    tau1,
+    q_cv,
+    q_ct,
+    q_turn,
+):
+    """IMM mixing, mode-matched prediction and measurement prediction of each pair.
+
+    Returns c (k, M), xp (k, M, NX), Pp (k, M, NX, NX), nu (k, M, d),
+    S, S_inv (k, M, d, d), PHt (k, M, NX, d), d2 (k, M), loglik (k, M) with
+    d = 2 for angles-only rows and 3 for radar rows.
+    """
+    n = rows.size
+    d = 2 if angles else 3
+    off = 1 if angles else 0
+    c_out = np.empty((n, M))
+    xp = np.empty((n, M, NX))
+    Pp = np.empty((n, M, NX, NX))
+    nu_out = np.empty((n, M, d))
+    S_out = np.empty((n, M, d, d))
+    Si_out = np.empty((n, M, d, d))
+    PHt_out = np.empty((n, M, NX, d))
+    d2_out = np.empty((n, M))
+    ll_out = np.empty((n, M))
+    T = np.empty((M, M))
+    W = np.empty((M, M))
+    dev = np.empty((M, NX))
+    x0 = np.empty((M, NX))
+    P0 = np.empty((M, NX, NX))
+    F = np.empty((NX, NX))
+    L = np.empty((NX, NX))
+    pts = np.empty((2 * NX, NX))
+    H = np.empty((3, 3))
+    J = np.empty((3, 3))
+    zp = np.empty(3)
+    rate = 1.0 / tau0 + 1.0 / tau1
+    pi1 = (1.0 / tau0) / rate
+    pi0 = 1.0 - pi1
+    for k in range(n):
+        r = rows[k]
+        j = cols[k]
+        dt = meas_time[j] - track_time[r]
+        if use_imm:
+            decay = math.exp(-rate * abs(dt))
+            T[0, 1] = pi1 * (1.0 - decay)
+            T[0, 0] = 1.0 - T[0, 1]
+            T[1, 0] = pi0 * (1.0 - decay)
+            T[1, 1] = 1.0 - T[1, 0]
+        else:
+            T[0, 0], T[0, 1], T[1, 0], T[1, 1] = 1.0, 0.0, 0.0, 1.0
+        # Mixing (interaction): weights mu_{a|b} = mu_a T_ab / c_b.
+        for b in range(M):
+            cb = 0.0
+            for a in range(M):
+                cb += mode_prob[r, a] * T[a, b]
+            c_out[k, b] = cb
+            for a in range(M):
+                W[a, b] = mode_prob[r, a] * T[a, b] / cb if cb > 1e-300 else 0.0
+            for i in range(NX):
+                acc = 0.0
+                for a in range(M):
+                    acc += W[a, b] * xm[r, a, i]
+                x0[b, i] = acc
+            for a in range(M):
+                for i in range(NX):
+                    dev[a, i] = xm[r, a, i] - x0[b, i]
+            for i in range(NX):
+                for i2 in range(i, NX):
+                    acc = 0.0
+                    for a in range(M):
+                        acc += W[a, b] * (Pm[r, a, i, i2] + dev[a, i] * dev[a, i2])
+                    P0[b, i, i2] = acc
+                    P0[b, i2, i] = acc
+        _predict_cv(x0[0], P0[0], dt, q_cv, xp[k, 0], Pp[k, 0], F)
+        _predict_ct_unscented(x0[1], P0[1], dt, q_ct, q_turn, xp[k, 1], Pp[k, 1], L, pts)
+        for m in range(M):
+            # Polar measurement prediction and its Jacobian in ENU position.
+            rel0 = xp[k, m, 0] - sensor_pos[j, 0]
+            rel1 = xp[k, m, 1] - sensor_pos[j, 1]
+            rel2 = xp[k, m, 2] - sensor_pos[j, 2]
+            e = axes[j, 0, 0] * rel0 + axes[j, 0, 1] * rel1 + axes[j, 0, 2] * rel2
+            nn = axes[j, 1, 0] * rel0 + axes[j, 1, 1] * rel1 + axes[j, 1, 2] * rel2
+            u = axes[j, 2, 0] * rel0 + axes[j, 2, 1] * rel1 + axes[j, 2, 2] * rel2
+            rho2 = max(e * e + nn * nn, 1e-6)
+            rho = math.sqrt(rho2)
+            r2 = rho2 + u * u
+            rr = math.sqrt(r2)
+            zp[0] = rr
+            zp[1] = math.atan2(e, nn) % TWO_PI
+            zp[2] = math.atan2(u, rho)
+            J[0, 0], J[0, 1], J[0, 2] = e / rr, nn / rr, u / rr
+            J[1, 0], J[1, 1], J[1, 2] = nn / rho2, -e / rho2, 0.0
+            J[2, 0] = -e * u / (r2 * rho)
+            J[2, 1] = -nn * u / (r2 * rho)
+            J[2, 2] = rho / r2
+            for a in range(3):
+                for b in range(3):
+                    H[a, b] = (
+                        J[a, 0] * axes[j, 0, b] + J[a, 1] * axes[j, 1, b] + J[a, 2] * axes[j, 2, b]
+                    )
+            # PHt = P[:, :3] H^T (rows off.. of H), S = H P_pp H^T + R.
+            for i in range(NX):
+                for a in range(d):
+                    acc = 0.0
+                    for b in range(3):
+                        acc += Pp[k, m, i, b] * H[a + off, b]
+                    PHt_out[k, m, i, a] = acc
+            for a in range(d):
+                for b in range(a, d):
+                    acc = 0.0
+                    for i in range(3):
+                        acc += H[a + off, i] * PHt_out[k, m, i, b]
+                    if a == b:
+                        acc += sigma[j, a + off] ** 2
+                    S_out[k, m, a, b] = acc
+                    S_out[k, m, b, a] = acc
+            for a in range(d):
+                nu_out[k, m, a] = z[j, a + off] - zp[a + off]
+            az = 1 - off
+            nu_out[k, m, az] = (nu_out[k, m, az] + math.pi) % TWO_PI - math.pi
+            # Closed-form inverse and log-determinant.
+            Sk = S_out[k, m]
+            Si = Si_out[k, m]
+            if d == 2:
+                det = Sk[0, 0] * Sk[1, 1] - Sk[0, 1] * Sk[0, 1]
+                det = max(det, 1e-300)
+                Si[0, 0] = Sk[1, 1] / det
+                Si[1, 1] = Sk[0, 0] / det
+                Si[0, 1] = -Sk[0, 1] / det
+                Si[1, 0] = Si[0, 1]
+            else:
+                a0, b0, c0 = Sk[0, 0], Sk[0, 1], Sk[0, 2]
+                e0, f0, i0 = Sk[1, 1], Sk[1, 2], Sk[2, 2]
+                A = e0 * i0 - f0 * f0
+                B = c0 * f0 - b0 * i0
+                C = b0 * f0 - c0 * e0
+                det = max(a0 * A + b0 * B + c0 * C, 1e-300)
+                Si[0, 0] = A / det
+                Si[0, 1] = B / det
+                Si[1, 0] = B / det
+                Si[0, 2] = C / det
+                Si[2, 0] = C / det
+                Si[1, 1] = (a0 * i0 - c0 * c0) / det
+                Si[1, 2] = (b0 * c0 - a0 * f0) / det
+                Si[2, 1] = Si[1, 2]
+                Si[2, 2] = (a0 * e0 - b0 * b0) / det
+            q = 0.0
+            for a in range(d):
+                for b in range(d):
+                    q += nu_out[k, m, a] * Si[a, b] * nu_out[k, m, b]
+            d2_out[k, m] = q
+            ll_out[k, m] = -0.5 * (q + math.log(det) + d * LOG_2PI)
+    return c_out, xp, Pp, nu_out, S_out, Si_out, PHt_out, d2_out, ll_out
+
+
+@jit
+def update_rows(
+    dest,
+    xp,
+    Pp,
+    nu,
+    S,
+    S_inv,
+    PHt,
+    P_extra,
+    has_extra,
+    mode_prob,
+    xm_out,
+    Pm_out,
+    x_out,
+    P_out,
+    turn_out,
+):
+    """Kalman update of each model of each pair, written to table rows ``dest``.
+
+    ``mode_prob`` (k, M) are the posterior mode probabilities; the combined
+    estimate (moment matching) goes to ``x_out``, ``P_out`` and ``turn_out``.
+    """
+    n = dest.size
+    d = nu.shape[2]
+    K = np.empty((NX, d))
+    xc = np.empty(NX)
+    for k in range(n):
+        r = dest[k]
+        for m in range(M):
+            for i in range(NX):
+                for a in range(d):
+                    acc = 0.0
+                    for b in range(d):
+                        acc += PHt[k, m, i, b] * S_inv[k, m, b, a]
+                    K[i, a] = acc
+            for i in range(NX):
+                acc = xp[k, m, i]
+                for a in range(d):
+                    acc += K[i, a] * nu[k, m, a]
+                xm_out[r, m, i] = acc
+            # P - K S K^T = P - K PHt^T (S K^T = PHt^T).
+            for i in range(NX):
+                for i2 in range(i, NX):
+                    acc = Pp[k, m, i, i2]
+                    for a in range(d):
+                        acc -= K[i, a] * PHt[k, m, i2, a]
+                    if has_extra:
+                        acc += 0.5 * (P_extra[k, m, i, i2] + P_extra[k, m, i2, i])
+                    Pm_out[r, m, i, i2] = acc
+                    Pm_out[r, m, i2, i] = acc
+        for i in range(NX):
+            acc = 0.0
+            for m in range(M):
+                acc += mode_prob[k, m] * xm_out[r, m, i]
+            xc[i] = acc
+        for i in range(6):
+            x_out[r, i] = xc[i]
+        turn_out[r] = xc[6]
+        for i in range(6):
+            for i2 in range(i, 6):
+                acc = 0.0
+                for m in range(M):
+                    acc += mode_prob[k, m] * (
+                        Pm_out[r, m, i, i2]
+                        + (xm_out[r, m, i] - xc[i]) * (xm_out[r, m, i2] - xc[i2])
+                    )
+                P_out[r, i, i2] = acc
+                P_out[r, i2, i] = acc
