@@ -1,5 +1,5 @@
-"""Coarse steps while no interceptor flies: timing of launches and status changes, and
-the same outcome as fine steps."""
+"""Coarse steps while no interceptor is in its end-game: timing of launches and status
+changes, and the same outcome as fine steps."""
 
 import itertools
 import math
@@ -9,6 +9,7 @@ import pytest
 
 import samsim.engine.run as engine_run
 from samsim.engine import run_replication
+from samsim.engine.stage_interceptors import ENDGAME_S
 from samsim.scenario import scenario_from_data
 from samsim.threats.state import HOSTILE, LEAKED
 from tests.conftest import shortened
@@ -37,28 +38,39 @@ def stepped(request):
     data["doctrine"]["weapons_status"] = "hold"
     data["doctrine"]["status_changes"] = [{"time_s": STATUS_CHANGE_S, "status": "free"}]
     sc, cat = scenario_from_data(data)
-    steps: list[tuple[float, bool]] = []
+    steps: list[tuple[float, bool, bool]] = []
 
     def record(w, t_s):
-        steps.append((t_s, bool(w.icpt.flying().size)))
+        rows = w.icpt.flying()
+        lk = w.icpt.locked_idx[rows]
+        rows, lk = rows[lk >= 0], lk[lk >= 0]
+        gap = np.linalg.norm(w.air.pos_enu_m[lk] - w.icpt.pos_enu_m[rows], axis=1)
+        speed = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1)
+        # stage_interceptors' end-game test (at a fine step)
+        endgame = bool((gap < (speed + 1000.0) * (ENDGAME_S + sc.step_s)).any())
+        steps.append((t_s, bool(w.icpt.flying().size), endgame))
 
     res = run_replication(sc, cat, 0, keep_world=True, on_step=record)
     return sc, res, steps
 
 
-def test_fine_steps_while_interceptors_fly_and_coarse_steps_otherwise(stepped):
+def test_fine_steps_in_end_games_and_coarse_steps_otherwise(stepped):
     sc, res, steps = stepped
     dt = sc.step_s
     period = engine_run.SENSOR_PERIOD_S
-    spans = []
-    for (t_prev, flying_prev), (t_now, _) in itertools.pairwise(steps):
+    spans, coarse_in_flight, endgames = [], 0, 0
+    for (t_prev, flying_prev, endgame_prev), (t_now, *_) in itertools.pairwise(steps):
         span = t_now - t_prev
         spans.append(span)
         assert span <= period + 1e-9
-        if flying_prev:
+        if endgame_prev:
+            endgames += 1
             assert span == pytest.approx(dt, abs=1e-9), (t_prev, t_now)
-    assert res.metrics["interceptors_fired"] > 0  # fine steps were exercised
+        elif flying_prev and span > dt + 1e-9:
+            coarse_in_flight += 1
+    assert res.metrics["interceptors_fired"] > 0 and endgames > 10  # fine steps exercised
     assert max(spans) == pytest.approx(period, abs=1e-9)  # and coarse ones
+    assert coarse_in_flight > 0  # also while rounds fly mid-course
     # Far fewer steps than a fixed-step run would take.
     assert len(steps) < 0.6 * sc.duration_s / dt
 

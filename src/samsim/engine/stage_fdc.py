@@ -60,7 +60,8 @@ def _may_reload(w: World, launcher_idx: np.ndarray) -> bool:
     """Whether any of these launchers has a reload left or under way (else nothing to service)."""
     ln = w.launchers
     return bool(
-        (ln.reloads_left[launcher_idx] > 0).any() or (~np.isnan(ln.reload_done_s[launcher_idx])).any()
+        (ln.reloads_left[launcher_idx] > 0).any()
+        or (~np.isnan(ln.reload_done_s[launcher_idx])).any()
     )
 
 
