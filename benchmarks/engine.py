@@ -149,7 +149,7 @@ def main() -> None:
     ap.add_argument("--no-profile", action="store_true")
     args = ap.parse_args()
     scales = [float(s) for s in args.scales.split(",")]
-    console = Console(width=max(Console().width, 130))
+    console = Console(width=max(Console().width, 170))
     path = Path(str(resources.files("samsim").joinpath("scenarios/taiwan_north.yaml")))
     base, cat = load_scenario(path)
     load0 = os.getloadavg()[0]
