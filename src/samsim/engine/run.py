@@ -1,10 +1,21 @@
-"""Run one replication: the fixed-step loop over the stages, then its metrics.
+"""Run one replication: the step loop over the stages, then its metrics.
 
-Multi-rate: the World advances in steps of ``scenario.step_s``; interceptors
-take ``INTERCEPTOR_SUBSTEPS`` sub-steps inside each while in their end-game;
-radars and trackers run every ``SENSOR_PERIOD_S`` over the sector the beams
-swept meanwhile, each detection stamped with the time the beam passed; FDCs
-decide on their own cycle. While nothing flies and no track is held the clock
+Multi-rate: the World advances in steps of ``scenario.step_s`` while an
+interceptor nears its target; interceptors take ``INTERCEPTOR_SUBSTEPS``
+sub-steps inside each while in their end-game; radars and trackers run every
+``SENSOR_PERIOD_S`` over the sector the beams swept meanwhile, each detection
+stamped with the time the beam passed; FDCs decide on their own cycle.
+
+Coarse steps: while every interceptor in flight is in mid-course (farther
+from every air object than its end-game if its seeker is locked, than its
+seeker's range if not, and than any warning receiver's range, by what they
+can close within the step and a margin) or none flies, one step spans up
+to the next sensor period boundary. Threat flight integrates its turns,
+climbs and ballistic arcs over any step, and interceptors fly mid-course in
+sub-steps of the fly-out tables' step whatever the engine step. A coarse step
+is cut short at the next threat launch or weapons-status change, so that
+these happen at the same step as with fine steps; objects weaving in their
+end-game keep fine steps. While nothing flies and no track is held the clock
 jumps straight to the next launch (false alarms in such empty stretches are
 not simulated).
 """
@@ -22,11 +33,11 @@ from numpy.typing import NDArray
 
 from samsim.catalog import Catalog
 from samsim.engine.stage_fdc import fdc_stage
-from samsim.engine.stage_interceptors import interceptor_stage
+from samsim.engine.stage_interceptors import ENDGAME_S, interceptor_stage
 from samsim.engine.stage_sensors import sensor_and_track_stage
 from samsim.engine.stage_threats import doctrine_stage, threat_stage
 from samsim.scenario.models import Scenario
-from samsim.threats.state import HOSTILE, KILLED, LEAKED, PENDING
+from samsim.threats.state import FLYING, HOSTILE, KILLED, LEAKED, PENDING
 from samsim.world import World, build_world
 
 INTERCEPTOR_SUBSTEPS = 10
@@ -81,6 +92,9 @@ def run_replication(
     samples_air: list[NDArray] = []
     samples_icpt: list[NDArray] = []
     next_sample = 0.0
+    max_span = sensor_every
+    if record_paths:
+        max_span = min(max_span, max(1, math.floor(path_period_s / dt + 1e-9)))
     k = 0
     while k < n_steps:
         t0 = k * dt
@@ -92,11 +106,12 @@ def run_replication(
             if k_next > k:
                 k = k_next
                 continue
-        t1 = (k + 1) * dt  # not t0 + dt, which drifts from the next step's t0
+        span = _coarse_span(w, k, dt, sensor_every, max_span, n_steps)
+        t1 = (k + span) * dt  # not t0 + dt, which drifts from the next step's t0
         doctrine_stage(w, t0)
         pos0 = threat_stage(w, t0, t1)
-        interceptor_stage(w, pos0, t0, dt, INTERCEPTOR_SUBSTEPS)
-        if (k + 1) % sensor_every == 0:
+        interceptor_stage(w, pos0, t0, t1 - t0, INTERCEPTOR_SUBSTEPS)
+        if (k + span) % sensor_every == 0:
             sensor_and_track_stage(w, t1, dt * sensor_every)
         fdc_stage(w, t1)
         if record_paths and t1 + 1e-9 >= next_sample:
@@ -108,7 +123,7 @@ def run_replication(
             samples_icpt.append(ic.astype(np.float32))
         if on_step is not None:
             on_step(w, t1)
-        k += 1
+        k += span
     metrics = measure(w)
     metrics["wall_s"] = time.perf_counter() - wall0
     paths = None
@@ -123,6 +138,89 @@ def run_replication(
     return ReplicationResult(
         replication, w.seed, metrics, w.events.to_table(w.frame), paths, w if keep_world else None
     )
+
+
+def _coarse_span(
+    w: World, k: int, dt_s: float, sensor_every: int, max_span: int, n_steps: int
+) -> int:
+    """Base steps the step from step ``k`` spans: 1 (fine) while interceptors fly.
+
+    Otherwise up to the next sensor boundary (at most ``max_span``), but no
+    further than the step at which the next threat launches or the weapons
+    status changes, and 1 while an object weaves in its end-game (or is
+    about to).
+    """
+    if max_span <= 1:
+        return 1
+    span = min(sensor_every - k % sensor_every, max_span, n_steps - k)
+    if span <= 1:
+        return 1
+    air = w.air
+    if w.icpt.n_used and not _all_midcourse(w, span * dt_s):
+        return 1
+    t0 = k * dt_s
+    soon = air.launch_time_s[(air.fate == PENDING) & (air.launch_time_s > t0)]
+    if soon.size:
+        span = min(span, _first_step_at(float(soon.min()), dt_s) - k)
+    changes = w.scenario.doctrine.status_changes
+    later = [c.time_s for c in changes if c.time_s > t0]
+    if later:
+        span = min(span, _first_step_at(min(later), dt_s) - k)
+    if span > 1 and air.weave_mps2 is not None:
+        weaving = np.flatnonzero((air.fate == FLYING) & (air.weave_mps2 > 0))
+        if weaving.size:
+            last = air.route_enu_m[weaving, air.route_len[weaving].astype(np.intp) - 1, :2]
+            ground = np.hypot(*(air.pos_enu_m[weaving, :2] - last).T)
+            reach = air.weave_range_m[weaving] + air.speed_mps[weaving] * span * dt_s
+            if (ground <= reach).any():
+                return 1
+    return max(1, span)
+
+
+def _all_midcourse(w: World, span_s: float) -> bool:
+    """Whether every interceptor in flight stays in mid-course over the next ``span_s``.
+
+    Mid-course: farther from every flying air object than its seeker's range
+    if unlocked (so no lock can start inside the step), than the end-game
+    distance of ``stage_interceptors`` if locked, and than any object's
+    warning range (so no evasion cue starts), each plus what the two could
+    close in ``span_s`` and one more second.
+    """
+    icpt = w.icpt
+    rows = np.flatnonzero(icpt.phase[: icpt.n_used] == FLYING)
+    if rows.size == 0:
+        return True
+    air = w.air
+    objs = np.flatnonzero(air.flying)
+    if objs.size == 0:
+        return True
+    lk = icpt.locked_idx[rows]
+    locked = lk >= 0
+    speed = np.sqrt((icpt.vel_enu_mps[rows] ** 2).sum(axis=1))
+    ahead_s = span_s + 1.0
+    if locked.any():
+        # stage_interceptors' end-game test: within (speed + 1 km/s) x ENDGAME_S.
+        gap = np.linalg.norm(air.pos_enu_m[lk[locked]] - icpt.pos_enu_m[rows[locked]], axis=1)
+        if (gap <= (speed[locked] + 1000.0) * (ENDGAME_S + ahead_s)).any():
+            return False
+    # Pairs (round, object): a seeker lock (unlocked rounds) or an evasion cue
+    # (objects with a warning receiver) must not start within the step.
+    trigger = np.where(locked, 0.0, w.icpt_table.seeker_range_m[icpt.type_idx[rows]])
+    warn = air.warning_range_m[objs] if air.warning_range_m is not None else np.zeros(objs.size)
+    reach = np.maximum(trigger[:, None], warn[None, :])
+    closing = speed[:, None] + np.sqrt((air.vel_enu_mps[objs] ** 2).sum(axis=1))[None, :]
+    rel = air.pos_enu_m[objs][None, :, :] - icpt.pos_enu_m[rows][:, None, :]
+    dist = np.sqrt((rel**2).sum(axis=2))
+    watched = reach > 0
+    return bool((dist[watched] > reach[watched] + closing[watched] * ahead_s).all())
+
+
+def _first_step_at(time_s: float, dt_s: float) -> int:
+    """The first step whose start ``k * dt_s`` is at or after ``time_s``."""
+    k = math.ceil(time_s / dt_s - 1e-9)
+    while k * dt_s < time_s:
+        k += 1
+    return k
 
 
 def _quiet(w: World) -> bool:

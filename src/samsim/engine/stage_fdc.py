@@ -27,8 +27,9 @@ def fdc_stage(w: World, t_s: float) -> None:
         if t_s + 1e-9 < fdc.next_cycle_s:
             continue
         fdc.next_cycle_s = t_s + fdc.params.cycle_s
-        for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
-            w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
+        if _may_reload(w, fdc.launcher_idx):
+            for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
+                w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
         res = decide(
             fdc,
             w.frame,
@@ -53,6 +54,15 @@ def fdc_stage(w: World, t_s: float) -> None:
             )
         for shot in res.shots:
             _launch(w, f_idx, shot, t_s)
+
+
+def _may_reload(w: World, launcher_idx: np.ndarray) -> bool:
+    """Whether any of these launchers has a reload left or under way (else nothing to service)."""
+    ln = w.launchers
+    return bool(
+        (ln.reloads_left[launcher_idx] > 0).any()
+        or (~np.isnan(ln.reload_done_s[launcher_idx])).any()
+    )
 
 
 def _uplink(w: World, f_idx: int, t_s: float) -> None:

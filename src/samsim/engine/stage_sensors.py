@@ -127,7 +127,8 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     """
     looked = np.zeros(picture.capacity, dtype=bool)
     if track_ids.size:
-        looked[np.isin(picture.track_id, track_ids) & (picture.status != FREE)] = True
+        # Track numbers are small non-negative integers: a lookup table is the fast isin.
+        looked[np.isin(picture.track_id, track_ids, kind="table") & (picture.status != FREE)] = True
     return looked
 
 
