@@ -129,8 +129,12 @@ def test_engaged_track_is_not_fired_at_again_while_rounds_fly(catalog, planning)
 def test_shoot_look_shoot_after_kill_assessment(catalog, planning):
     fdc = _fdc(catalog, *DRONE)
     tid = int(fdc.tracks.track_id[0])
-    fdc.engagements[tid] = Engagement(in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0)
+    fdc.engagements[tid] = Engagement(
+        in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0, salvos=1
+    )
     # the radar saw the track at 20 s, after the round ended at 10 s: it survived
     assert len(_decide(catalog, planning, fdc).shots) == 1
-    fdc.engagements[tid] = Engagement(in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0)
+    fdc.engagements[tid] = Engagement(
+        in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0, salvos=1
+    )
     assert _decide(catalog, planning, fdc, doctrine=Doctrine(reengage=False)).shots == []
