@@ -79,7 +79,8 @@ def _decide(catalog, planning, fdc, status="free", doctrine=None, now_s=20.0):
 @pytest.mark.parametrize("status", ["free", "tight"])
 def test_inbound_silent_drone_gets_one_round(catalog, planning, status):
     fdc = _fdc(catalog, *DRONE)
-    res = _decide(catalog, planning, fdc, status)
+    # 400 s from the asset: hostile (so engaged under tight) with a 600 s hostile time
+    res = _decide(catalog, planning, fdc, status, doctrine=Doctrine(hostile_time_s=600.0))
     assert len(res.shots) == 1
     assert res.shots[0].track_id == fdc.tracks.track_id[0]
     assert planning.names[res.shots[0].type_idx] == "amraam"

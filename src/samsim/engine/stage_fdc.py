@@ -132,7 +132,7 @@ def _handover(w: World, fdc, r: int, t_s: float) -> int:
         track_name(old_id),
         track_name(new_id),
         expected,
-        f"distance_m={d[best]:.0f}",
+        f"distance_m={d[best]:.0f};fdc={fdc.name}",
     )
     return int(conf[best])
 

@@ -241,6 +241,7 @@ def decide(
         threat.inbound,
         speed,
         threat.closing_m <= SUSPECT_RANGE_M,
+        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
     )
     ident = tracks.ident[rows]
     changed = rows[ident != old_ident]

@@ -7,9 +7,10 @@ Identification states (codes in ``tracks.ident``):
   civil transponder); sticky, never engaged whatever the weapons status.
 - ``unknown``: silent through the reply window.
 - ``suspect``: unknown and closing on a defended asset (range to the nearest
-  asset shrinking, within ``SUSPECT_RANGE_M``), but not on a course that hits it.
-- ``hostile``: silent and behaving like a threat: on a course that threatens a
-  defended asset (threat evaluation), or faster than any civil aircraft.
+  asset shrinking, within ``SUSPECT_RANGE_M``), or on a course that threatens
+  one (threat evaluation) but still far from it in time.
+- ``hostile``: silent and committed: on a course that reaches a defended asset
+  within the doctrine's ``hostile_time_s``, or faster than any civil aircraft.
 
 Identification only escalates (unknown -> suspect -> hostile) until an IFF
 reply overrides it. What each weapons status allows (``ENGAGEABLE_IDS``):
@@ -51,6 +52,7 @@ def identify(
     inbound: NDArray[np.bool_],
     speed_mps: NDArray,
     closing: NDArray[np.bool_] | None = None,
+    committed: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int8]:
     """New identification states (k,) for tracks from their IFF record and kinematics.
 
@@ -63,15 +65,16 @@ def identify(
     speed_mps : (k,) track speed [m/s]
     closing : (k,) closing on a defended asset within ``SUSPECT_RANGE_M``;
         None: never suspect
+    committed : (k,) inbound and due at the asset within the doctrine's hostile
+        time; None: every inbound track is committed
     """
     ident = current.copy()
     silent = (civil_replies == 0) & (friend_replies == 0)
     ident[(ident == PENDING) & silent & (interrogations >= reply_window)] = UNKNOWN
     if closing is not None:
-        ident[(ident == UNKNOWN) & closing] = SUSPECT
-    ident[
-        ((ident == UNKNOWN) | (ident == SUSPECT)) & (inbound | (speed_mps > HOSTILE_SPEED_MPS))
-    ] = HOSTILE
+        ident[(ident == UNKNOWN) & (closing | inbound)] = SUSPECT
+    hostile_act = (inbound if committed is None else committed) | (speed_mps > HOSTILE_SPEED_MPS)
+    ident[((ident == UNKNOWN) | (ident == SUSPECT)) & hostile_act] = HOSTILE
     ident[civil_replies > 0] = CIVIL_ID
     ident[friend_replies > 0] = FRIEND_ID
     return ident

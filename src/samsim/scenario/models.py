@@ -7,9 +7,16 @@ are errors, so that a typo is never silently ignored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    field_validator,
+)
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="latitude, WGS-84 degrees")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS-84 degrees")]
@@ -153,6 +160,8 @@ class WeaponsStatusChange(_Model):
 
 Category = Literal["drone", "cruise_missile", "aircraft", "ballistic"]
 ShotDoctrine = Literal["shoot_shoot", "shoot_look_shoot"]
+_CATEGORIES = get_args(Category)
+_SHOT_DOCTRINES = get_args(ShotDoctrine)
 
 
 class Doctrine(_Model):
@@ -174,10 +183,11 @@ class Doctrine(_Model):
         default_factory=lambda: {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2},
         description="rounds per salvo (shoot-shoot) or per engagement (shoot-look-shoot)",
     )
-    shot_doctrine: ShotDoctrine | dict[Category, ShotDoctrine] = Field(
-        default="shoot_shoot",
-        description="shoot_shoot: the salvo at once; shoot_look_shoot: one round, a kill "
-        "assessment, then the next; one name for all categories or one per category",
+    shot_doctrine: dict[Category, ShotDoctrine] = Field(
+        default_factory=dict,
+        description="shoot_shoot (the default): the salvo at once; shoot_look_shoot: one "
+        "round, a kill assessment, then the next; a mapping category -> name, or one name "
+        "for all categories",
     )
     engagement_priority: Literal["threat", "time_to_asset", "value", "category"] = Field(
         default="threat",
@@ -202,6 +212,12 @@ class Doctrine(_Model):
         le=3600,
         description="threat evaluation: a threat t seconds from its asset weighs 1 / (1 + t / "
         "urgency_s)",
+    )
+    hostile_time_s: PositiveFloat = Field(
+        default=300.0,
+        le=3600,
+        description="a silent track on a course that reaches a defended asset within this "
+        "time is declared hostile (further out it is suspect)",
     )
     reengage: bool = Field(
         default=True, description="engage again after a kill assessment finds the target alive"
@@ -229,10 +245,20 @@ class Doctrine(_Model):
         "this category (keeps its last rounds for other threats)",
     )
 
+    @field_validator("shot_doctrine", mode="before")
+    @classmethod
+    def _one_name_for_all(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in _SHOT_DOCTRINES:
+                raise ValueError(
+                    "must be 'shoot_shoot' or 'shoot_look_shoot', or a mapping of threat "
+                    "category to one of them"
+                )
+            return dict.fromkeys(_CATEGORIES, v)
+        return v
+
     def shot_doctrine_of(self, category: str) -> str:
         """Shot doctrine name for a threat category."""
-        if isinstance(self.shot_doctrine, str):
-            return self.shot_doctrine
         return self.shot_doctrine.get(category, "shoot_shoot")
 
 
