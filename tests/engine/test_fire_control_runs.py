@@ -6,6 +6,7 @@ Each replication here is shortened to what the assertion needs (a few seconds ea
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 
 import pandas as pd
@@ -143,14 +144,20 @@ def test_shoot_look_shoot_second_shot_follows_the_kill_assessment(single_battery
     engaged["truth"] = _detail(engaged, "truth")
     drones = engaged[engaged["truth"].str.startswith("drones")]
     assessments = events[events["kind"] == "kill_assessment"]
+    handovers = events[events["kind"] == "track_handover"]
     follow_ups = 0
     for _, shots in drones.groupby("truth"):
+        # the drone's tracks: those engaged, and those linked to them by handovers
+        tracks = set(shots["subject"])
+        for _ in range(3):
+            linked = handovers["subject"].isin(tracks) | handovers["object"].isin(tracks)
+            tracks |= set(handovers.loc[linked, "subject"]) | set(handovers.loc[linked, "object"])
+        own = assessments[assessments["subject"].isin(tracks)]
         times = shots["time_s"].tolist()
-        for prev, nxt in zip(times, times[1:], strict=False):
+        for prev, nxt in itertools.pairwise(times):
             follow_ups += 1
-            # a kill assessment (on this track or the one it was handed over from)
-            # lies between the two shots, and it found the drone alive
-            between = assessments[(assessments["time_s"] > prev) & (assessments["time_s"] <= nxt)]
+            # a kill assessment of this drone lies between the two shots and found it alive
+            between = own[(own["time_s"] > prev) & (own["time_s"] <= nxt)]
             assert (between["detail"] == "survived").any(), (prev, nxt)
             assert nxt - prev >= cat.fdcs["nasams_fdc"].kill_assessment_s
     assert follow_ups >= 1  # the rule was exercised
