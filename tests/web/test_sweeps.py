@@ -419,7 +419,7 @@ def test_bad_sweep_requests_get_4xx_with_the_field(client, scenario_id):
     t0 = time.perf_counter()
     ps = problems(base | {"sweep_yaml": "\n".join(lines) + "\nname: bomb\n"})
     assert ps[0]["path"] == "sweep_yaml" and "more than" in ps[0]["message"]
-    assert time.perf_counter() - t0 < 5.0
+    assert time.perf_counter() - t0 < 60.0  # refused by counting, not by expanding 10**10 nodes
     # numbers must be finite; a body that is not JSON is refused too
     raw = json.dumps({"scenario_id": scenario_id, "sweep": SWEEP}).replace("300", "NaN")
     r = client.post("/api/sweeps", content=raw, headers=JSON)

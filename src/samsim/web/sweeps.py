@@ -904,6 +904,12 @@ class SweepManager:
                 raise StoreError(f"sweep {sweep_id} has no study ({DB_NAME} is missing)")
             if out.is_file() and out.stat().st_mtime >= db.stat().st_mtime:
                 return out
+            with open_study(directory, read_only=True) as study:
+                stored = study.count()
+            if stored == 0:  # answered here: a worker process is not worth starting for it
+                from samsim.report import ReportError
+
+                raise ReportError("the study has no stored replications yet; run the sweep first")
             fut = self.pool.submit_report(_write_report, str(directory))
             return Path(await asyncio.wrap_future(fut))
 
