@@ -15,6 +15,12 @@ their random streams, so the paired interval is the sharper test).
 the two options run in interleaved chunks of ``--chunk`` replications, so an
 interrupted run leaves paired rows, and ``--from-csv FILE`` prints the table
 of such a file without simulating.
+
+``--wta-check N`` instead runs N replications in this process with the optimal
+FDC and, at every decision cycle, also solves the same instance with the greedy
+(by wrapping the FDC module's ``solve_wta``), and reports how often and by how
+much greedy's expected surviving value is worse: it tells whether the
+scenario's instances leave the optimal assignment any room at all.
 """
 
 from __future__ import annotations
@@ -85,6 +91,47 @@ def _simulate(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
         fh.close()
 
 
+def _wta_check(sc, cat, seed: int, n: int) -> None:
+    """Compare optimal and greedy on every WTA instance the FDCs solve."""
+    import samsim.fire_control.fdc as fdc_module
+    from samsim.engine import run_replication
+    from samsim.fire_control.wta import greedy_wta, surviving_value
+
+    solve = fdc_module.solve_wta
+    seen: list[tuple[int, int, float, float]] = []
+
+    def both(pk, value, *a, **k):
+        best = solve(pk, value, *a, **k)
+        greedy = greedy_wta(np.asarray(pk, float), np.asarray(value, float))
+        seen.append(
+            (*pk.shape, surviving_value(pk, value, best), surviving_value(pk, value, greedy))
+        )
+        return best
+
+    fdc_module.solve_wta = both
+    table = Table(title=f"{sc.name}: every WTA instance of the optimal FDC, also solved by greedy")
+    for col in ("replication", "instances", ">1 weapon and target", "largest", "greedy worse"):
+        table.add_column(col, justify="right")
+    try:
+        for rep in range(n):
+            seen.clear()
+            run_replication(sc, cat, rep, seed)
+            arr = np.array(seen)
+            multi = (arr[:, 0] > 1) & (arr[:, 1] > 1)
+            worse = arr[:, 3] > arr[:, 2] * (1 + 1e-9) + 1e-12
+            gap = (arr[worse, 3] - arr[worse, 2]) / np.maximum(arr[worse, 2], 1e-12)
+            table.add_row(
+                str(rep),
+                str(len(arr)),
+                str(int(multi.sum())),
+                f"{int(arr[:, 0].max())} x {int(arr[:, 1].max())}",
+                f"{int(worse.sum())}" + (f" (mean gap {gap.mean():.1%})" if worse.any() else ""),
+            )
+    finally:
+        fdc_module.solve_wta = solve
+    Console().print(table)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--replications", type=int, default=200)
@@ -94,6 +141,9 @@ def main() -> None:
     ap.add_argument("--csv", type=Path, default=None, help="write per-replication rows here")
     ap.add_argument("--chunk", type=int, default=10, help="replications per interleaved chunk")
     ap.add_argument("--from-csv", type=Path, default=None, help="tabulate a --csv file")
+    ap.add_argument(
+        "--wta-check", type=int, default=0, help="replications of the per-instance check"
+    )
     args = ap.parse_args()
     if args.replications < 2:
         ap.error("--replications: need at least 2 for a confidence interval")
@@ -102,6 +152,9 @@ def main() -> None:
         ap.error(f"--scenario: no shipped scenario named {args.scenario!r}")
     sc, cat = load_scenario(path)
     seed = sc.seed if args.seed is None else args.seed
+    if args.wta_check > 0:
+        _wta_check(sc, cat, seed, args.wta_check)
+        return
     rows: dict[str, list[dict]] = {o: [] for o in OPTIONS}
     wall = dict.fromkeys(OPTIONS, 0.0)
     if args.from_csv is not None:
