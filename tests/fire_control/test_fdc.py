@@ -79,7 +79,8 @@ def _decide(catalog, planning, fdc, status="free", doctrine=None, now_s=20.0):
 @pytest.mark.parametrize("status", ["free", "tight"])
 def test_inbound_silent_drone_gets_one_round(catalog, planning, status):
     fdc = _fdc(catalog, *DRONE)
-    res = _decide(catalog, planning, fdc, status)
+    # 400 s from the asset: hostile (so engaged under tight) with a 600 s hostile time
+    res = _decide(catalog, planning, fdc, status, doctrine=Doctrine(hostile_time_s=600.0))
     assert len(res.shots) == 1
     assert res.shots[0].track_id == fdc.tracks.track_id[0]
     assert planning.names[res.shots[0].type_idx] == "amraam"
@@ -129,8 +130,12 @@ def test_engaged_track_is_not_fired_at_again_while_rounds_fly(catalog, planning)
 def test_shoot_look_shoot_after_kill_assessment(catalog, planning):
     fdc = _fdc(catalog, *DRONE)
     tid = int(fdc.tracks.track_id[0])
-    fdc.engagements[tid] = Engagement(in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0)
+    fdc.engagements[tid] = Engagement(
+        in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0, salvos=1
+    )
     # the radar saw the track at 20 s, after the round ended at 10 s: it survived
     assert len(_decide(catalog, planning, fdc).shots) == 1
-    fdc.engagements[tid] = Engagement(in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0)
+    fdc.engagements[tid] = Engagement(
+        in_flight=0, salvo_fired=1, total_fired=1, last_end_s=10.0, salvos=1
+    )
     assert _decide(catalog, planning, fdc, doctrine=Doctrine(reengage=False)).shots == []

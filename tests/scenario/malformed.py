@@ -122,6 +122,29 @@ CASES: list[tuple[str, Callable[[dict], Any], str]] = [
     ("markup in a name", _set("name", "[/oops]"), "(got '[/oops]')"),  # printed, not parsed
     ("unknown weapons status", _set("doctrine.weapons_status", "yolo"), "doctrine.weapons_status:"),
     (
+        "unknown shot doctrine",
+        _set("doctrine.shot_doctrine", "shoot_twice"),
+        "doctrine.shot_doctrine:",
+    ),
+    (
+        "unknown shot doctrine of a category",
+        _set("doctrine.shot_doctrine", {"drone": "look"}),
+        "doctrine.shot_doctrine.drone:",
+    ),
+    (
+        "no fire unit per target",
+        _set("doctrine.fire_units_per_target", 0),
+        "doctrine.fire_units_per_target:",
+    ),
+    ("unknown assignment", _set("doctrine.assignment", "random"), "doctrine.assignment:"),
+    ("Pk tolerance above 1", _set("doctrine.pk_tolerance", 2.0), "doctrine.pk_tolerance:"),
+    (
+        "magazine reserve of an unknown category",
+        _set("doctrine.magazine_reserve", {"tank": 3}),
+        "doctrine.magazine_reserve.tank",
+    ),
+    ("negative urgency", _set("doctrine.urgency_s", -5), "doctrine.urgency_s:"),
+    (
         "status change after the end",
         _set("doctrine.status_changes", [{"time_s": 5000, "status": "hold"}]),
         "doctrine.status_changes[0].time_s:",

@@ -1,4 +1,9 @@
-"""Engine stage for the FDCs: decision cycles, launches, datalink uplinks, reloads."""
+"""Engine stage for the FDCs: kill assessments, decision cycles, launches, uplinks, reloads.
+
+FDCs decide one after the other within a step, each seeing the engagements the
+ones before it just started, so that fire units sharing the picture do not
+double-engage (``fire_control.fdc.held_by_others``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import numpy as np
 from samsim.engine.stage_interceptors import icpt_name
 from samsim.engine.stage_sensors import track_name
 from samsim.fire_control import Engagement, decide, fire_round, service_reloads
+from samsim.fire_control.fdc import assess_kills, held_by_others
 from samsim.fire_control.identify import ID_NAMES
 from samsim.interceptors import FLYING
 from samsim.threats import ALLEGIANCE_NAMES
@@ -30,6 +36,16 @@ def fdc_stage(w: World, t_s: float) -> None:
         if _may_reload(w, fdc.launcher_idx):
             for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
                 w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
+        for tid, survived in assess_kills(fdc, t_s):
+            row = fdc.tracks.row_of(tid)
+            w.events.add(
+                t_s,
+                "kill_assessment",
+                track_name(tid),
+                fdc.name,
+                fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
+                "survived" if survived else "killed",
+            )
         res = decide(
             fdc,
             w.frame,
@@ -41,6 +57,7 @@ def fdc_stage(w: World, t_s: float) -> None:
             w.assets.value,
             w.scenario.doctrine,
             w.weapons_status,
+            held_by_others(w.fdcs, f_idx) if len(w.fdcs) > 1 else None,
         )
         for row in res.ident_changed:
             obj = int(fdc.tracks.truth_idx[row])
@@ -104,11 +121,16 @@ def _handover(w: World, fdc, r: int, t_s: float) -> int:
     icpt.track_id[r] = new_id
     old = fdc.engagements.pop(old_id, None)
     if old is not None:
-        eng = fdc.engagements.setdefault(new_id, Engagement())
-        eng.in_flight += old.in_flight
-        eng.salvo_fired += old.salvo_fired
-        eng.total_fired += old.total_fired
-        eng.last_end_s = max(eng.last_end_s, old.last_end_s)
+        eng = fdc.engagements.get(new_id)
+        if eng is None:
+            fdc.engagements[new_id] = old
+        else:
+            eng.in_flight += old.in_flight
+            eng.salvo_fired += old.salvo_fired
+            eng.total_fired += old.total_fired
+            eng.salvos = max(eng.salvos, old.salvos)
+            eng.last_end_s = max(eng.last_end_s, old.last_end_s)
+            eng.assessed = eng.assessed and old.assessed
         # Other rounds still flying on the old track follow it to the new one.
         others = icpt.flying()
         icpt.track_id[
@@ -120,7 +142,7 @@ def _handover(w: World, fdc, r: int, t_s: float) -> int:
         track_name(old_id),
         track_name(new_id),
         expected,
-        f"distance_m={d[best]:.0f}",
+        f"distance_m={d[best]:.0f};fdc={fdc.name}",
     )
     return int(conf[best])
 
@@ -158,6 +180,10 @@ def _launch(w: World, f_idx: int, shot, t_s: float) -> None:
     icpt.locked_idx[r] = -1
     icpt.accel_cmd_mps2[r] = 0.0
     eng = fdc.engagements.setdefault(shot.track_id, Engagement())
+    if eng.in_flight == 0:  # a new salvo (or the next shot of shoot-look-shoot)
+        eng.salvo_fired = 0
+        eng.salvos += 1
+    eng.assessed = False
     eng.in_flight += 1
     eng.salvo_fired += 1
     eng.total_fired += 1
@@ -171,7 +197,8 @@ def _launch(w: World, f_idx: int, shot, t_s: float) -> None:
         track_name(shot.track_id),
         w.launchers.name[L],
         target,
-        f"truth={truth};allegiance={allegiance};tti_s={shot.time_to_intercept_s:.1f}",
+        f"truth={truth};allegiance={allegiance};tti_s={shot.time_to_intercept_s:.1f};"
+        f"fdc={fdc.name};ident={ID_NAMES[tracks.ident[shot.track_row]]}",
     )
     w.events.add(
         t_s, "launch", icpt_name(w, r), track_name(shot.track_id), pos, w.launchers.name[L]

@@ -7,9 +7,20 @@ acceptability, solve the weapon-target assignment, and trim it to the shots
 doctrine allows per target. The engine carries out the launches.
 
 Engagement bookkeeping per track: rounds in flight and fired in the current
-salvo, and when the last round ended. A track is engaged again (shoot-look-
-shoot) only after the kill assessment time, and only if the radar saw it
-after that round ended, i.e. it survived.
+salvo, and when the last round ended. ``assess_kills`` makes the kill
+assessment ``kill_assessment_s`` after the last round of a salvo ended: the
+target survived if the picture updated its track after that moment, else it
+is judged killed. A track is engaged again (the next shot of shoot-look-shoot,
+or a new salvo with ``reengage``) only after that assessment found it alive.
+
+Shot doctrine per threat category: shoot-shoot fires ``shots_per_target``
+rounds as one salvo; shoot-look-shoot fires them one at a time, each after the
+kill assessment of the previous one. With ``reengage`` the FDC keeps engaging
+a surviving target after that.
+
+Several FDCs share one picture (``World.picture``): a track that other fire
+units are engaging (rounds in flight or a kill assessment pending) is left to
+them unless ``doctrine.fire_units_per_target`` allows more units on it.
 """
 
 from __future__ import annotations
@@ -21,10 +32,16 @@ from numpy.typing import NDArray
 
 from samsim.catalog import FdcType, InterceptorType
 from samsim.fire_control.engagement import launch_acceptability
-from samsim.fire_control.evaluate import evaluate_threats
-from samsim.fire_control.identify import classify, identify, may_engage
+from samsim.fire_control.evaluate import evaluate_threats, threat_scores
+from samsim.fire_control.identify import (
+    ID_CONFIDENCE,
+    SUSPECT_RANGE_M,
+    classify,
+    identify,
+    may_engage,
+)
 from samsim.fire_control.launchers import Launchers
-from samsim.fire_control.wta import solve_wta
+from samsim.fire_control.wta import greedy_wta, solve_wta
 from samsim.geo import LocalFrame
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES
@@ -78,6 +95,14 @@ class Engagement:
     salvo_fired: int = 0
     total_fired: int = 0
     last_end_s: float = -np.inf
+    salvos: int = 0  # salvos started (a shoot-look-shoot shot counts as one)
+    assessed: bool = True  # the kill assessment of the last salvo is done
+    survived: bool = False  # ... and found the target alive
+
+    @property
+    def active(self) -> bool:
+        """Rounds in flight or a kill assessment pending."""
+        return self.in_flight > 0 or not self.assessed
 
 
 @dataclass(slots=True)
@@ -112,6 +137,29 @@ class CycleResult:
     ident_changed: NDArray[np.intp]  # track rows whose identification changed
 
 
+def assess_kills(fdc: Fdc, now_s: float) -> list[tuple[int, bool]]:
+    """Kill assessments due now: (track id, survived) for each.
+
+    A salvo is assessed ``kill_assessment_s`` after its last round ended; the
+    target survived if its track (in the shared picture) was updated after the
+    round ended. A track no longer in the picture is judged killed.
+    """
+    out: list[tuple[int, bool]] = []
+    tracks = fdc.tracks
+    for tid, eng in fdc.engagements.items():
+        if (
+            eng.assessed
+            or eng.in_flight > 0
+            or now_s < eng.last_end_s + fdc.params.kill_assessment_s
+        ):
+            continue
+        row = tracks.row_of(tid)
+        eng.assessed = True
+        eng.survived = bool(row >= 0 and tracks.time_s[row] > eng.last_end_s)
+        out.append((tid, eng.survived))
+    return out
+
+
 def allowed_shots(
     fdc: Fdc,
     tracks: TrackTable,
@@ -123,19 +171,35 @@ def allowed_shots(
     """Rounds each track may receive now under shot doctrine and kill assessment."""
     out = np.zeros(len(rows), dtype=np.int64)
     for k, row in enumerate(rows):
-        per_target = doctrine.shots_per_target.get(CATEGORIES[categories[k]], 0)
+        cat = CATEGORIES[categories[k]]
+        per_target = doctrine.shots_per_target.get(cat, 0)
+        look = doctrine.shot_doctrine_of(cat) == "shoot_look_shoot"
+        salvo = min(per_target, 1) if look else per_target
         eng = fdc.engagements.get(int(tracks.track_id[row]))
         if eng is None or eng.total_fired == 0:
-            out[k] = per_target
+            out[k] = salvo
         elif eng.in_flight > 0:
-            out[k] = max(per_target - eng.salvo_fired, 0)
-        elif (
-            doctrine.reengage
-            and now_s >= eng.last_end_s + fdc.params.kill_assessment_s
-            and tracks.time_s[row] > eng.last_end_s
-        ):
-            eng.salvo_fired = 0
-            out[k] = per_target
+            out[k] = max(salvo - eng.salvo_fired, 0)
+        elif not eng.assessed:
+            continue
+        elif tracks.time_s[row] > eng.last_end_s:
+            # Seen alive after the last round ended (at the assessment or since): the
+            # next shot of shoot-look-shoot, or a new salvo.
+            max_salvos = np.inf if doctrine.reengage else (per_target if look else 1)
+            if eng.salvos < max_salvos:
+                out[k] = salvo
+    return out
+
+
+def held_by_others(fdcs: list[Fdc], f_idx: int) -> dict[int, int]:
+    """Track id -> number of other fire units engaging it now (active engagements)."""
+    out: dict[int, int] = {}
+    for g, other in enumerate(fdcs):
+        if g == f_idx:
+            continue
+        for tid, eng in other.engagements.items():
+            if eng.active:
+                out[tid] = out.get(tid, 0) + 1
     return out
 
 
@@ -150,8 +214,14 @@ def decide(
     asset_value: NDArray,
     doctrine: Doctrine,
     weapons_status: str,
+    engaged_elsewhere: dict[int, int] | None = None,
 ) -> CycleResult:
-    """One FDC decision cycle: identification and launch orders."""
+    """One FDC decision cycle: identification and launch orders.
+
+    ``engaged_elsewhere`` maps track ids to the number of other fire units
+    engaging them now (``held_by_others``); such a track is left alone when
+    ``doctrine.fire_units_per_target`` units already engage it.
+    """
     tracks = fdc.tracks
     rows = tracks.confirmed()
     if rows.size == 0:
@@ -170,27 +240,60 @@ def decide(
         fdc.params.iff_reply_window,
         threat.inbound,
         speed,
+        threat.closing_m <= SUSPECT_RANGE_M,
+        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
     )
-    changed = rows[tracks.ident[rows] != old_ident]
+    ident = tracks.ident[rows]
+    changed = rows[ident != old_ident]
     eligible = (
-        may_engage(tracks.ident[rows], weapons_status)
+        may_engage(ident, weapons_status)
         & threat.inbound
         & (now_s - tracks.born_s[rows] >= fdc.params.detect_to_launch_s)
     )
+    if engaged_elsewhere:
+        limit = doctrine.fire_units_per_target
+        tids = tracks.track_id[rows]
+        eligible &= np.array([engaged_elsewhere.get(int(t), 0) < limit for t in tids], bool)
     if not eligible.any():
         return CycleResult([], changed)
-    rows, pos, vel, alt = rows[eligible], pos[eligible], vel[eligible], alt[eligible]
-    t_reach = threat.time_to_asset_s[eligible]
-    value = threat.value[eligible]
-    cats = classify(speed[eligible], alt)
+    cats_all = classify(speed, alt)
+    if doctrine.magazine_reserve:
+        own_rounds = int(launchers.rounds[fdc.launcher_idx].sum())
+        reserve = np.array(
+            [doctrine.magazine_reserve.get(CATEGORIES[c], 0) for c in cats_all], np.int64
+        )
+        eligible &= own_rounds > reserve
+        if not eligible.any():
+            return CycleResult([], changed)
+    sel = np.flatnonzero(eligible)
+    rows, pos, vel = rows[sel], pos[sel], vel[sel]
+    t_reach = threat.time_to_asset_s[sel]
+    value = threat.value[sel]
+    cats = cats_all[sel]
+    if doctrine.engagement_priority == "threat":
+        weight = np.array([doctrine.threat_weight.get(CATEGORIES[c], 1.0) for c in cats])
+        wta_value = threat_scores(
+            threat.time_by_asset_s[sel],
+            asset_value,
+            weight,
+            ID_CONFIDENCE[ident[sel]],
+            doctrine.urgency_s,
+        )
+    elif doctrine.engagement_priority == "time_to_asset":
+        wta_value = value / np.maximum(t_reach, 1.0)
+    elif doctrine.engagement_priority == "category":
+        rank = {c: len(doctrine.category_order) - i for i, c in enumerate(doctrine.category_order)}
+        wta_value = np.array([rank.get(CATEGORIES[c], 0.5) for c in cats], float) * value
+    else:
+        wta_value = value
     shots_left = allowed_shots(fdc, tracks, rows, cats, doctrine, now_s)
     busy = sum(1 for e in fdc.engagements.values() if e.in_flight > 0)
     room = fdc.params.max_engagements - busy
     keep = shots_left > 0
     if not keep.any() or room <= 0:
         return CycleResult([], changed)
-    rows, pos, vel, t_reach, value, cats, shots_left = (
-        a[keep] for a in (rows, pos, vel, t_reach, value, cats, shots_left)
+    rows, pos, vel, t_reach, wta_value, cats, shots_left = (
+        a[keep] for a in (rows, pos, vel, t_reach, wta_value, cats, shots_left)
     )
     own = fdc.launcher_idx
     ready = own[launchers.ready(now_s)[own]]
@@ -222,18 +325,12 @@ def decide(
         ok &= has[:, None]
         pk[:, :, k] = np.where(ok, planning.pk[k, cats][None, :], 0.0)
         t_int[:, :, k] = np.where(ok, t, np.inf)
-    # Per launcher and target: the type with the best Pk, the cheapest on a tie.
-    score = pk - 1e-12 * planning.cost_usd[None, None, :]
-    best_type = np.argmax(score, axis=2)
+    best_type = choose_types(pk, planning.cost_usd, doctrine)
     pk_best = np.take_along_axis(pk, best_type[..., None], axis=2)[..., 0]
-    if doctrine.engagement_priority == "time_to_asset":
-        wta_value = value / np.maximum(t_reach, 1.0)
-    elif doctrine.engagement_priority == "category":
-        rank = {c: len(doctrine.category_order) - i for i, c in enumerate(doctrine.category_order)}
-        wta_value = np.array([rank.get(CATEGORIES[c], 0.5) for c in cats], float) * value
+    if doctrine.assignment == "greedy":
+        assignment = greedy_wta(pk_best, wta_value)
     else:
-        wta_value = value
-    assignment = solve_wta(pk_best, wta_value)
+        assignment = solve_wta(pk_best, wta_value)
     shots: list[Shot] = []
     given = np.zeros(rows.size, dtype=np.int64)
     new_engagements = 0
@@ -254,3 +351,19 @@ def decide(
         k = int(best_type[w, j])
         shots.append(Shot(int(ready[w]), k, int(rows[j]), tid, int(cats[j]), float(t_int[w, j, k])))
     return CycleResult(shots, changed)
+
+
+def choose_types(pk: NDArray, cost_usd: NDArray, doctrine: Doctrine) -> NDArray[np.intp]:
+    """Interceptor type per launcher and target (L, T) from Pk (L, T, K) and unit cost (K,).
+
+    ``best_pk``: the best Pk, the cheapest on a tie. ``cost_effective``: the
+    cheapest type whose Pk is within ``pk_tolerance`` of the best (so a close
+    target draws the short-range IR round, a far one the only type that reaches
+    it), the better Pk on a tie.
+    """
+    if doctrine.interceptor_choice == "best_pk":
+        return np.argmax(pk - 1e-12 * cost_usd[None, None, :], axis=2)
+    best = pk.max(axis=2, keepdims=True)
+    good = (pk > 0) & (pk >= best - doctrine.pk_tolerance - 1e-12)
+    score = np.where(good, cost_usd[None, None, :] - 1e-6 * pk, np.inf)
+    return np.argmin(score, axis=2)

@@ -1,11 +1,23 @@
 """Identification of tracks and what the rules of engagement allow.
 
-A track that ever answers an IFF interrogation is friend (Mode 5) or civil
-(transponder) for good. One that stays silent through the FDC's reply window
-becomes unknown, and unknown becomes hostile when it behaves like a threat:
-inbound to a defended asset, or faster than any civil aircraft at low level.
-Kinematic classification guesses the threat category the planner needs for Pk
-and doctrine; a decoy is by design indistinguishable from its host.
+Identification states (codes in ``tracks.ident``):
+
+- ``pending``: still inside the FDC's IFF reply window; never engaged.
+- ``friend`` / ``civil``: the track answered an IFF interrogation (Mode 5, or a
+  civil transponder); sticky, never engaged whatever the weapons status.
+- ``unknown``: silent through the reply window.
+- ``suspect``: unknown and closing on a defended asset (range to the nearest
+  asset shrinking, within ``SUSPECT_RANGE_M``), or on a course that threatens
+  one (threat evaluation) but still far from it in time.
+- ``hostile``: silent and committed: on a course that reaches a defended asset
+  within the doctrine's ``hostile_time_s``, or faster than any civil aircraft.
+
+Identification only escalates (unknown -> suspect -> hostile) until an IFF
+reply overrides it. What each weapons status allows (``ENGAGEABLE_IDS``):
+hold nothing; tight hostile only; free anything identified that is not friend
+or civil (hostile, suspect, unknown). Kinematic classification guesses the
+threat category the planner needs for Pk and doctrine; a decoy is by design
+indistinguishable from its host.
 """
 
 from __future__ import annotations
@@ -13,17 +25,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-PENDING, UNKNOWN, HOSTILE, CIVIL_ID, FRIEND_ID = 0, 1, 2, 3, 4
-ID_NAMES = ("pending", "unknown", "hostile", "civil", "friend")
+PENDING, UNKNOWN, HOSTILE, CIVIL_ID, FRIEND_ID, SUSPECT = 0, 1, 2, 3, 4, 5
+ID_NAMES = ("pending", "unknown", "hostile", "civil", "friend", "suspect")
 
 HOSTILE_SPEED_MPS = 350.0
+SUSPECT_RANGE_M = 60_000.0
 
 # Weapons status -> identification states that may be engaged.
 ENGAGEABLE_IDS = {
-    "free": (UNKNOWN, HOSTILE),
+    "free": (UNKNOWN, SUSPECT, HOSTILE),
     "tight": (HOSTILE,),
     "hold": (),
 }
+
+# Confidence that a track in each state is a real threat, for threat evaluation
+# (index by identification code; notional weights, documented in the README).
+ID_CONFIDENCE = np.array([0.0, 0.3, 1.0, 0.0, 0.0, 0.6])
 
 
 def identify(
@@ -34,12 +51,30 @@ def identify(
     reply_window: int,
     inbound: NDArray[np.bool_],
     speed_mps: NDArray,
+    closing: NDArray[np.bool_] | None = None,
+    committed: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int8]:
-    """New identification states (k,) for tracks from their IFF record and kinematics."""
+    """New identification states (k,) for tracks from their IFF record and kinematics.
+
+    Parameters
+    ----------
+    current : (k,) identification codes now
+    interrogations, civil_replies, friend_replies : (k,) IFF counts of each track
+    reply_window : interrogations without a reply before a track is unknown
+    inbound : (k,) on a course that threatens a defended asset
+    speed_mps : (k,) track speed [m/s]
+    closing : (k,) closing on a defended asset within ``SUSPECT_RANGE_M``;
+        None: never suspect
+    committed : (k,) inbound and due at the asset within the doctrine's hostile
+        time; None: every inbound track is committed
+    """
     ident = current.copy()
     silent = (civil_replies == 0) & (friend_replies == 0)
     ident[(ident == PENDING) & silent & (interrogations >= reply_window)] = UNKNOWN
-    ident[(ident == UNKNOWN) & (inbound | (speed_mps > HOSTILE_SPEED_MPS))] = HOSTILE
+    if closing is not None:
+        ident[(ident == UNKNOWN) & (closing | inbound)] = SUSPECT
+    hostile_act = (inbound if committed is None else committed) | (speed_mps > HOSTILE_SPEED_MPS)
+    ident[((ident == UNKNOWN) | (ident == SUSPECT)) & hostile_act] = HOSTILE
     ident[civil_replies > 0] = CIVIL_ID
     ident[friend_replies > 0] = FRIEND_ID
     return ident

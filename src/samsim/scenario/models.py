@@ -7,9 +7,16 @@ are errors, so that a typo is never silently ignored.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, PositiveFloat
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    field_validator,
+)
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="latitude, WGS-84 degrees")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, WGS-84 degrees")]
@@ -145,28 +152,114 @@ class Traffic(_Model):
 
 
 class WeaponsStatusChange(_Model):
+    """A scheduled change of weapons status (e.g. hold -> tight when the ROE change)."""
+
     time_s: NonNegativeFloat
     status: Literal["free", "tight", "hold"]
 
 
+Category = Literal["drone", "cruise_missile", "aircraft", "ballistic"]
+ShotDoctrine = Literal["shoot_shoot", "shoot_look_shoot"]
+_CATEGORIES = get_args(Category)
+_SHOT_DOCTRINES = get_args(ShotDoctrine)
+
+
 class Doctrine(_Model):
-    """Rules of engagement and shot doctrine, applied by every FDC."""
+    """Rules of engagement and shot doctrine, applied by every FDC.
+
+    Weapons status and identification (``fire_control.identify``): ``hold``
+    engages nothing; ``tight`` only tracks identified hostile; ``free`` any
+    identified track that is not friend or civil (hostile, suspect, unknown).
+    Tracks still within their IFF reply window (pending) are never engaged.
+    """
 
     weapons_status: Literal["free", "tight", "hold"] = "free"
-    status_changes: list[WeaponsStatusChange] = Field(default_factory=list, max_length=100)
-    shots_per_target: dict[
-        Literal["drone", "cruise_missile", "aircraft", "ballistic"],
-        Annotated[int, Field(ge=0, le=4)],
-    ] = Field(
-        default_factory=lambda: {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2}
+    status_changes: list[WeaponsStatusChange] = Field(
+        default_factory=list,
+        max_length=100,
+        description="scheduled weapons-status changes, applied at their times",
     )
-    engagement_priority: Literal["time_to_asset", "value", "category"] = "time_to_asset"
-    category_order: list[Literal["drone", "cruise_missile", "aircraft", "ballistic"]] = Field(
+    shots_per_target: dict[Category, Annotated[int, Field(ge=0, le=4)]] = Field(
+        default_factory=lambda: {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2},
+        description="rounds per salvo (shoot-shoot) or per engagement (shoot-look-shoot)",
+    )
+    shot_doctrine: dict[Category, ShotDoctrine] = Field(
+        default_factory=dict,
+        description="shoot_shoot (the default): the salvo at once; shoot_look_shoot: one "
+        "round, a kill assessment, then the next; a mapping category -> name, or one name "
+        "for all categories",
+    )
+    engagement_priority: Literal["threat", "time_to_asset", "value", "category"] = Field(
+        default="threat",
+        description="value the assignment protects: threat = asset value x threat weight x "
+        "identification confidence x urgency (threat evaluation); time_to_asset = asset value "
+        "/ time to reach it; value = asset value; category = category_order rank x value",
+    )
+    category_order: list[Category] = Field(
         default_factory=lambda: ["cruise_missile", "aircraft", "drone", "ballistic"]
     )
-    reengage: bool = Field(
-        default=True, description="shoot-look-shoot: engage again after a kill assessment"
+    threat_weight: dict[Category, Annotated[float, Field(ge=0, le=10)]] = Field(
+        default_factory=lambda: {
+            "drone": 0.5,
+            "cruise_missile": 1.0,
+            "aircraft": 0.8,
+            "ballistic": 1.0,
+        },
+        description="relative lethality of a threat category in the threat evaluation",
     )
+    urgency_s: PositiveFloat = Field(
+        default=60.0,
+        le=3600,
+        description="threat evaluation: a threat t seconds from its asset weighs 1 / (1 + t / "
+        "urgency_s)",
+    )
+    hostile_time_s: PositiveFloat = Field(
+        default=300.0,
+        le=3600,
+        description="a silent track on a course that reaches a defended asset within this "
+        "time is declared hostile (further out it is suspect)",
+    )
+    reengage: bool = Field(
+        default=True, description="engage again after a kill assessment finds the target alive"
+    )
+    assignment: Literal["optimal", "greedy"] = Field(
+        default="optimal",
+        description="weapon-target assignment: optimal (solve_wta) or the maximum-marginal-"
+        "return greedy of the foundation FDC",
+    )
+    interceptor_choice: Literal["cost_effective", "best_pk"] = Field(
+        default="cost_effective",
+        description="per launcher and target: cost_effective = the cheapest type that can "
+        "intercept whose Pk is within pk_tolerance of the best; best_pk = the best Pk",
+    )
+    pk_tolerance: float = Field(default=0.05, ge=0, le=1)
+    fire_units_per_target: int = Field(
+        default=1,
+        ge=1,
+        le=8,
+        description="fire units (FDCs) that may engage one track at the same time",
+    )
+    magazine_reserve: dict[Category, Annotated[int, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict,
+        description="a fire unit holding this many ready rounds or fewer no longer fires at "
+        "this category (keeps its last rounds for other threats)",
+    )
+
+    @field_validator("shot_doctrine", mode="before")
+    @classmethod
+    def _one_name_for_all(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in _SHOT_DOCTRINES:
+                raise ValueError(
+                    "must be 'shoot_shoot' or 'shoot_look_shoot', or a mapping of threat "
+                    "category to one of them"
+                )
+            return dict.fromkeys(_CATEGORIES, v)
+        return v
+
+    def shot_doctrine_of(self, category: str) -> str:
+        """Shot doctrine name for a threat category."""
+        return self.shot_doctrine.get(category, "shoot_shoot")
 
 
 class Wind(_Model):

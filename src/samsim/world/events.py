@@ -28,6 +28,7 @@ EVENT_KINDS = (
     "asset_hit",  # a leaker damaged a defended asset
     "arrived",  # traffic reached the end of its route
     "reload",  # a launcher was reloaded
+    "kill_assessment",  # an FDC judged whether its target survived a salvo
     "weapons_status",  # doctrine changed weapons status
 )
 
