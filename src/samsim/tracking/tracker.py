@@ -322,10 +322,17 @@ def _clutter_density(
     scaled by their share: new targets of a raid are unexplained too until
     their tracks are confirmed. Never below ``params.clutter_density``.
     """
-    K = params.clutter_knn
     ref = group[unexplained]
-    if ref.size <= K:
+    if ref.size <= params.clutter_knn:
         return np.full(group.size, params.clutter_density)
+    share = 1.0
+    if params.false_alarms_per_batch is not None:
+        share = min(1.0, params.false_alarms_per_batch / ref.size)
+    # Enough neighbours that some clutter_knn of them are expected to be
+    # clutter: where false alarms are a small share of the unexplained
+    # returns (a raid not yet tracked), a small ball would measure the raid's
+    # own density and call it clutter.
+    K = min(ref.size - 1, math.ceil(params.clutter_knn / share))
     sig = np.median(meas.sigma[group], axis=0)
     dist, idx = cKDTree(meas.z[ref, :2] / sig[:2]).query(meas.z[group, :2] / sig[:2], k=K + 1)
     # A row of the reference set finds itself first: skip it.
@@ -336,9 +343,6 @@ def _clutter_density(
     el = meas.z[ref, 2][neigh]
     el_extent = el.max(axis=1) - el.min(axis=1) + 2.0 * sig[2]
     area = math.pi * np.maximum(reach, 1e-3) ** 2 * sig[0] * sig[1]
-    share = 1.0
-    if params.false_alarms_per_batch is not None:
-        share = min(1.0, params.false_alarms_per_batch / ref.size)
     return np.maximum(share * K / (area * el_extent), params.clutter_density)
 
 
