@@ -153,13 +153,17 @@ def test_shoot_look_shoot_second_shot_follows_the_kill_assessment(single_battery
             linked = handovers["subject"].isin(tracks) | handovers["object"].isin(tracks)
             tracks |= set(handovers.loc[linked, "subject"]) | set(handovers.loc[linked, "object"])
         own = assessments[assessments["subject"].isin(tracks)]
-        times = shots["time_s"].tolist()
-        for prev, nxt in itertools.pairwise(times):
+        order = list(zip(shots["time_s"], shots["subject"], strict=True))
+        for (prev, _), (nxt, nxt_track) in itertools.pairwise(order):
             follow_ups += 1
-            # a kill assessment of this drone lies between the two shots and found it alive
+            # a kill assessment of this drone lies between the two shots ...
             between = own[(own["time_s"] > prev) & (own["time_s"] <= nxt)]
-            assert (between["detail"] == "survived").any(), (prev, nxt)
+            assert len(between), (prev, nxt)
             assert nxt - prev >= cat.fdcs["nasams_fdc"].kill_assessment_s
+            # ... and found it alive, or judged it killed because its track was lost:
+            # then the next shot is at a new track of the same drone, not the one assessed
+            if not (between["detail"] == "survived").any():
+                assert nxt_track not in set(between["subject"]), (prev, nxt, nxt_track)
     assert follow_ups >= 1  # the rule was exercised
 
 
