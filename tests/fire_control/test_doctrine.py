@@ -376,3 +376,14 @@ def test_random_traffic_never_engages_civil_or_friendly_tracks(catalog, planning
         assert rows == []
     if status == "tight":
         assert all(tracks.ident[r] == HOSTILE for r in rows)
+
+
+def test_categories_left_out_of_shots_per_target_keep_their_defaults():
+    doctrine = Doctrine(shots_per_target={"drone": 3})
+    assert doctrine.shots_per_target["drone"] == 3
+    assert (
+        doctrine.shots_per_target["cruise_missile"]
+        == Doctrine().shots_per_target["cruise_missile"]
+        > 0
+    )
+    assert Doctrine(shots_per_target={"aircraft": 0}).shots_per_target["aircraft"] == 0

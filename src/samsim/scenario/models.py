@@ -164,6 +164,9 @@ _CATEGORIES = get_args(Category)
 _SHOT_DOCTRINES = get_args(ShotDoctrine)
 
 
+_DEFAULT_SHOTS = {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2}
+
+
 class Doctrine(_Model):
     """Rules of engagement and shot doctrine, applied by every FDC.
 
@@ -180,8 +183,10 @@ class Doctrine(_Model):
         description="scheduled weapons-status changes, applied at their times",
     )
     shots_per_target: dict[Category, Annotated[int, Field(ge=0, le=4)]] = Field(
-        default_factory=lambda: {"drone": 1, "cruise_missile": 2, "aircraft": 2, "ballistic": 2},
-        description="rounds per salvo (shoot-shoot) or per engagement (shoot-look-shoot)",
+        default_factory=lambda: dict(_DEFAULT_SHOTS),
+        description="rounds per salvo (shoot-shoot) or per engagement (shoot-look-shoot); "
+        "categories left out keep their defaults (drone 1, cruise_missile 2, aircraft 2, "
+        "ballistic 2), 0 engages none",
     )
     shot_doctrine: dict[Category, ShotDoctrine] = Field(
         default_factory=dict,
@@ -244,6 +249,12 @@ class Doctrine(_Model):
         description="a fire unit holding this many ready rounds or fewer no longer fires at "
         "this category (keeps its last rounds for other threats)",
     )
+
+    @field_validator("shots_per_target", mode="after")
+    @classmethod
+    def _keep_default_shots(cls, v: dict[str, int]) -> dict[str, int]:
+        # a mapping that names some categories must not silently give the others 0 shots
+        return {**_DEFAULT_SHOTS, **v}
 
     @field_validator("shot_doctrine", mode="before")
     @classmethod
