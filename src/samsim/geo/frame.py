@@ -115,3 +115,16 @@ class LocalFrame:
         east = east / np.linalg.norm(east)
         north = np.cross(up, east)
         return np.stack([east, north, up])
+
+    def sites(self, ground_pos_enu_m: ArrayLike, height_m: ArrayLike) -> tuple[NDArray, NDArray]:
+        """Positions (n, 3) and level-frame rotations (n, 3, 3) of n sensor sites.
+
+        ``ground_pos_enu_m`` are points on the surface, ``height_m`` (n,) the height
+        of each antenna or mast above the sea [m]; empty input gives empty arrays.
+        """
+        height = np.asarray(height_m, dtype=float).reshape(-1)
+        n = height.size
+        if n == 0:
+            return np.zeros((0, 3)), np.zeros((0, 3, 3))
+        pos = self.lift(np.asarray(ground_pos_enu_m, dtype=float).reshape(n, 3), height)
+        return pos, np.stack([self.local_axes(p) for p in pos])

@@ -89,12 +89,7 @@ def build_eo_ir(
     """
     s = len(names)
     height = np.array([g + t.mast_height_m for g, t in zip(ground_alt_m, types, strict=True)])
-    pos = (
-        frame.lift(np.asarray(ground_pos_enu_m, float).reshape(s, 3), height)
-        if s
-        else np.zeros((0, 3))
-    )
-    axes = np.stack([frame.local_axes(p) for p in pos]) if s else np.zeros((0, 3, 3))
+    pos, axes = frame.sites(ground_pos_enu_m, height)
 
     def col(attr: str) -> NDArray:
         return np.array([float(getattr(t, attr)) for t in types])

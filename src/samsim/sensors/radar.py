@@ -111,12 +111,7 @@ def build_radars(
     """
     r = len(names)
     height = np.array([g + t.antenna_height_m for g, t in zip(ground_alt_m, types, strict=True)])
-    pos = (
-        frame.lift(np.asarray(ground_pos_enu_m, float).reshape(r, 3), height)
-        if r
-        else np.zeros((0, 3))
-    )
-    axes = np.stack([frame.local_axes(p) for p in pos]) if r else np.zeros((0, 3, 3))
+    pos, axes = frame.sites(ground_pos_enu_m, height)
 
     def col(attr: str) -> NDArray:
         return np.array([float(getattr(t, attr)) for t in types])

@@ -10,7 +10,6 @@ before any look-up; the server never opens a file named by a client.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import re
@@ -32,6 +31,7 @@ from samsim import __version__ as samsim_version
 from samsim.scenario import Problem, ScenarioError
 from samsim.web.checks import Limits, check_document, check_scenario_data, parse_scenario_text
 from samsim.web.limits import BodySizeLimit
+from samsim.web.progress import progress_stream
 from samsim.web.runner import RunPool
 from samsim.web.storage import ID_PATTERN, Store
 
@@ -496,33 +496,12 @@ def create_app(settings: Settings) -> FastAPI:
         whenever progress changes, ending with the final status."""
         get_or_404(store(request).get_run(run_id), "run")
 
-        async def events():
-            last = None
-            while True:
-                run = await asyncio.to_thread(store(request).get_run, run_id)
-                if run is None:
-                    return
-                run = _with_live(request, run)
-                msg = {
-                    "status": run["status"],
-                    "progress": run["progress"],
-                    "sim_time_s": run["sim_time_s"],
-                    "message": run["message"],
-                }
-                if msg != last:
-                    last = msg
-                    yield f"event: progress\ndata: {json.dumps(msg)}\n\n"
-                if run["status"] not in ("queued", "running"):
-                    return
-                if await request.is_disconnected():
-                    return
-                await asyncio.sleep(0.25)
+        def read() -> dict[str, Any] | None:
+            run = store(request).get_run(run_id)
+            return None if run is None else _with_live(request, run)
 
-        return StreamingResponse(
-            events(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-        )
+        keys = ("status", "progress", "sim_time_s", "message")
+        return progress_stream(request, read, keys, ("queued", "running"))
 
     @app.post(
         "/api/runs/{run_id}/cancel",

@@ -76,6 +76,7 @@ from samsim.web.checks import (
     check_scenario_data,
     parse_scenario_text,
 )
+from samsim.web.progress import progress_stream
 from samsim.web.storage import ID_PATTERN
 
 __all__ = ["PoolBackend", "SweepManager", "build_plan", "router"]
@@ -1170,28 +1171,8 @@ async def sweep_progress(request: Request, sweep_id: SweepIdParam):
     message) whenever it changes, ending with the final status."""
     _record_or_404(request, sweep_id)
     mgr = _manager(request)
-
-    async def events():
-        last = None
-        while True:
-            rec = await asyncio.to_thread(mgr.get, sweep_id)
-            if rec is None:
-                return
-            msg = {k: rec[k] for k in ("status", "progress", "done", "total", "message")}
-            if msg != last:
-                last = msg
-                yield f"event: progress\ndata: {json.dumps(msg)}\n\n"
-            if rec["status"] not in ACTIVE:
-                return
-            if await request.is_disconnected():
-                return
-            await asyncio.sleep(0.25)
-
-    return StreamingResponse(
-        events(),
-        media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    keys = ("status", "progress", "done", "total", "message")
+    return progress_stream(request, lambda: mgr.get(sweep_id), keys, ACTIVE)
 
 
 @router.post("/api/sweeps/{sweep_id}/cancel", status_code=202, responses={**ERRORS, **CONFLICT})
