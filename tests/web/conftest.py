@@ -153,3 +153,32 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def page(browser, server, artifacts):
+    """The app loaded in a fresh browser context that may reach nothing but the server;
+    fails the test on JavaScript errors or requests to anywhere else."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    pg = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(server.url) or url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    pg.route("**/*", guard)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
+    yield pg
+    pg.screenshot(path=str(artifacts / "last.png"))
+    print(f"\nscreenshots: {artifacts}")
+    context.close()
+    assert not outside, f"the page asked for resources outside the server: {outside}"
+    assert not errors, f"JavaScript errors: {errors}"

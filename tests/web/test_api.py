@@ -12,32 +12,20 @@ import re
 import threading
 import time
 
-import httpx
 import pytest
+from web_helpers import PASSWD_MARKERS, assert_4xx_json, sse_events
 
 from samsim.cli.commands import reference_scenario
 from samsim.engine import run_replication
 from samsim.scenario import ScenarioError, parse_yaml, scenario_from_data
 
 TRAVERSAL = "../../etc/passwd"
-PASSWD_MARKERS = ("root:x:0:0", "/bin/bash", "nologin")
 
 
 def small_data(duration_s: float = 500.0) -> dict:
     data = parse_yaml(reference_scenario("single_battery").read_text())
     data["duration_s"] = duration_s
     return data
-
-
-def assert_4xx_json(resp: httpx.Response, status: int | None = None) -> dict:
-    assert 400 <= resp.status_code < 500, (resp.status_code, resp.text[:300])
-    if status is not None:
-        assert resp.status_code == status, resp.text[:300]
-    body = resp.json()
-    assert isinstance(body["detail"], str) and body["detail"]
-    for text in PASSWD_MARKERS:
-        assert text not in resp.text
-    return body
 
 
 def test_openapi_documents_every_operation(client):
@@ -312,17 +300,7 @@ def test_basemap_shows_northern_taiwan_and_yonaguni(client):
 
 
 def _progress_events(server, run_id: str, timeout_s: float = 240.0) -> list[dict]:
-    events = []
-    with (
-        httpx.Client(base_url=server.url, timeout=timeout_s) as c,
-        c.stream("GET", f"/api/runs/{run_id}/progress") as resp,
-    ):
-        assert resp.status_code == 200
-        assert resp.headers["content-type"].startswith("text/event-stream")
-        for line in resp.iter_lines():
-            if line.startswith("data: "):
-                events.append(json.loads(line[6:]))
-    return events
+    return sse_events(server, f"/api/runs/{run_id}/progress", timeout_s)
 
 
 def test_a_run_reports_progress_and_gives_the_results_of_samsim_run(client, server):

@@ -22,33 +22,6 @@ SEED = 7
 SHORT_DURATION_S = 1600  # taiwan_north without its last 300 s: CMs and most SRBMs still leak
 
 
-@pytest.fixture
-def page(browser, server, artifacts):
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
-    pg = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(server.url) or url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    pg.route("**/*", guard)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server.url + "/")
-    pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
-    yield pg
-    pg.screenshot(path=str(artifacts / "last.png"))
-    print(f"\nscreenshots: {artifacts}")
-    context.close()
-    assert not outside, f"the page asked for resources outside the server: {outside}"
-    assert not errors, f"JavaScript errors: {errors}"
-
-
 def shot(page, artifacts: Path, name: str) -> None:
     page.screenshot(path=str(artifacts / f"{name}.png"))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from web_helpers import assert_4xx_json, sse_events
 
 from samsim.cli.commands import reference_scenario
 from samsim.report import point_summaries
@@ -28,7 +29,6 @@ from samsim.web.checks import NO_CLIENT_PATHS
 from samsim.web.sweeps import NO_BASE_PATH
 
 TRAVERSAL = "../../etc/passwd"
-PASSWD_MARKERS = ("root:x:0:0", "/bin/bash", "nologin")
 SWEEP = {
     "name": "drones_2_4",
     "description": "single_battery, shortened, with 2 or 4 drones",
@@ -55,29 +55,8 @@ JSON = {"content-type": "application/json"}
 METRICS = ("threats", "leakers", "kills", "interceptors_fired", "cost_exchange_ratio", "p_no_leak")
 
 
-def assert_4xx_json(resp: httpx.Response, status: int | None = None) -> dict:
-    assert 400 <= resp.status_code < 500, (resp.status_code, resp.text[:300])
-    if status is not None:
-        assert resp.status_code == status, resp.text[:300]
-    body = resp.json()
-    assert isinstance(body["detail"], str) and body["detail"]
-    for text in PASSWD_MARKERS:
-        assert text not in resp.text
-    return body
-
-
 def sweep_events(server, sweep_id: str, timeout_s: float = 300.0) -> list[dict]:
-    events = []
-    with (
-        httpx.Client(base_url=server.url, timeout=timeout_s) as c,
-        c.stream("GET", f"/api/sweeps/{sweep_id}/progress") as resp,
-    ):
-        assert resp.status_code == 200
-        assert resp.headers["content-type"].startswith("text/event-stream")
-        for line in resp.iter_lines():
-            if line.startswith("data: "):
-                events.append(json.loads(line[6:]))
-    return events
+    return sse_events(server, f"/api/sweeps/{sweep_id}/progress", timeout_s)
 
 
 def _same(a, b) -> bool:
@@ -448,33 +427,6 @@ def test_bad_sweep_requests_get_4xx_with_the_field(client, scenario_id):
         assert_4xx_json(client.get(f"/api/sweeps/{'f' * 32}{suffix}"), 404)
     assert_4xx_json(client.post(f"/api/sweeps/{'f' * 32}/cancel"), 404)
     assert_4xx_json(client.delete(f"/api/sweeps/{'f' * 32}"), 404)
-
-
-@pytest.fixture
-def page(browser, server, artifacts):
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    pg = context.new_page()
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(server.url) or url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    pg.route("**/*", guard)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server.url + "/")
-    pg.wait_for_selector("body[data-ready='1']", timeout=30_000)
-    yield pg
-    pg.screenshot(path=str(artifacts / "last.png"))
-    print(f"\nscreenshots: {artifacts}")
-    context.close()
-    assert not outside, f"the page asked for resources outside the server: {outside}"
-    assert not errors, f"JavaScript errors: {errors}"
 
 
 @pytest.mark.browser
