@@ -585,6 +585,8 @@ def stonesoup_tracker(
     bearing, range) vectors with a fixed radius, the configuration of the
     earlier runs in ``docs/benchmarks.md``.
     """
+    if pregate not in ("cartesian", "old"):
+        raise ValueError(f"pregate: expected 'cartesian' or 'old', got {pregate!r}")
     from stonesoup.dataassociator.tree import DetectionKDTreeGNN2D
     from stonesoup.deleter.error import CovarianceBasedDeleter
     from stonesoup.deleter.multi import CompositeDeleter
@@ -602,8 +604,6 @@ def stonesoup_tracker(
     from stonesoup.types.state import GaussianState
     from stonesoup.updater.kalman import ExtendedKalmanUpdater
 
-    if pregate not in ("cartesian", "old"):
-        raise ValueError(f"pregate: expected 'cartesian' or 'old', got {pregate!r}")
     transition = CombinedLinearGaussianTransitionModel([ConstantVelocity(q)] * 3)
     # State (x, vx, y, vy, z, vz) with x = north, y = east, z = up, so that
     # Stone Soup's bearing atan2(y, x) is the radar azimuth atan2(east, north).
