@@ -729,6 +729,7 @@ def run_scenario(
     console: Console,
     pregate: str = "cartesian",
     audit: int = 0,
+    tuning: dict | None = None,
 ) -> list[dict]:
     """Both trackers on one scenario; one result row per tracker.
 
@@ -736,7 +737,7 @@ def run_scenario(
     with ``audit`` = n > 0 Stone Soup's run also reports what the pre-gate
     removed that its Mahalanobis gate would have kept, for every n-th track of
     every association (slow: those tracks against every detection, as without
-    a pre-gate).
+    a pre-gate). ``tuning`` overrides entries of ``STONESOUP_TUNING[name]``.
     """
     rng = np.random.default_rng(seed)
     sc = SCENARIOS[name](rng)
@@ -781,7 +782,14 @@ def run_scenario(
     if n_ss > 0:
         console.log(f"{name}: Stone Soup on {n_ss} scans ({pregate} pre-gate)")
         counts = {"every": audit} if audit else None
-        out, t = run_stonesoup(sc, det, n_ss, pregate=pregate, audit=counts)
+        out, t = run_stonesoup(
+            sc,
+            det,
+            n_ss,
+            tuning={**STONESOUP_TUNING[name], **(tuning or {})},
+            pregate=pregate,
+            audit=counts,
+        )
         if audit:
             console.log(
                 f"{name}: pre-gate audit over {n_ss} scans (1 track in {audit}): "
@@ -793,7 +801,9 @@ def run_scenario(
         rows.append(
             {
                 **base,
-                "tracker": "Stone Soup" + ("" if pregate == "cartesian" else " (old pre-gate)"),
+                "tracker": "Stone Soup"
+                + ("" if pregate == "cartesian" else " (old pre-gate)")
+                + "".join(f" ({k}={v})" for k, v in (tuning or {}).items()),
                 "scored_scans": n_ss,
                 "cpu_s": t.cpu_s,
                 "wall_s": t.wall_s,
@@ -1038,6 +1048,13 @@ def main() -> None:
         help="count detections the Cartesian pre-gate removed that Stone Soup's "
         "Mahalanobis gate would have kept, for every N-th track (slow; 1 = all)",
     )
+    ap.add_argument(
+        "--stonesoup-tuning",
+        default="",
+        metavar="KEY=VALUE,...",
+        help="override Stone Soup's tuning (q, prior_speed_mps, min_points, delete_after) "
+        "for this run, e.g. min_points=5",
+    )
     ap.add_argument("--markdown", type=Path, help="also write the tables as Markdown here")
     ap.add_argument(
         "--tune-stonesoup",
@@ -1072,12 +1089,28 @@ def main() -> None:
         ap.error(f"--audit-pregate: expected a positive integer, got {args.audit_pregate}")
     if args.audit_pregate and args.stonesoup_pregate != "cartesian":
         ap.error("--audit-pregate: only with --stonesoup-pregate cartesian")
+    overrides = {}
+    for item in filter(None, (i.strip() for i in args.stonesoup_tuning.split(","))):
+        key, _, value = item.partition("=")
+        key = key.strip()
+        if key not in ("q", "prior_speed_mps", "min_points", "delete_after") or not value:
+            ap.error(f"--stonesoup-tuning: expected KEY=VALUE with a known key, got {item!r}")
+        try:
+            overrides[key] = int(value) if key in ("min_points", "delete_after") else float(value)
+        except ValueError:
+            ap.error(f"--stonesoup-tuning: {key} must be a number, got {value!r}")
     console = Console(width=170)
     rows = []
     for name in names:
         n_ss = 0 if args.no_stonesoup else (args.stonesoup_scans or STONESOUP_SCANS[name])
         rows += run_scenario(
-            name, args.seed, n_ss, console, pregate=args.stonesoup_pregate, audit=args.audit_pregate
+            name,
+            args.seed,
+            n_ss,
+            console,
+            pregate=args.stonesoup_pregate,
+            audit=args.audit_pregate,
+            tuning=overrides,
         )
     rat = ratios(rows)
     print_tables(rows, rat, console)
