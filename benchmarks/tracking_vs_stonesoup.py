@@ -421,7 +421,7 @@ def run_samsim(sc: Scenario, det: pd.DataFrame, **overrides) -> tuple[pd.DataFra
 STONESOUP_TUNING = {
     "cruise_turn": dict(q=5.0, prior_speed_mps=300.0, min_points=3, delete_after=3),
     "drones_crossing": dict(q=0.1, prior_speed_mps=100.0, min_points=3, delete_after=3),
-    "mixed_1000": dict(q=10.0, prior_speed_mps=1000.0, min_points=3, delete_after=3),
+    "mixed_1000": dict(q=10.0, prior_speed_mps=500.0, min_points=3, delete_after=3),
     "heavy_clutter": dict(q=20.0, prior_speed_mps=300.0, min_points=4, delete_after=3),
 }
 EPOCH = datetime.datetime(2025, 1, 1)
