@@ -73,7 +73,7 @@ def params_for(
     prob_detection: float,
     clutter_per_scan: float,
     clutter_volume_m_rad2: float = 1.0,
-    association: str = "gnn",
+    association: str = "auto",
 ) -> TrackerParams:
     """Tracker tuning for a sensor's Pd and clutter.
 

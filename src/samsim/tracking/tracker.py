@@ -83,7 +83,11 @@ class TrackerParams:
     delete_misses_confirmed: int = 4  # consecutive looks without an update
     max_coast_s: float = 12.0
     max_position_sigma_m: float = 5000.0
-    association: str = "gnn"  # "gnn" or "jpda"
+    # "gnn", "jpda" (confirmed tracks), or "auto": JPDA for the confirmed tracks
+    # whose gate is expected to hold at least jpda_gate_clutter false alarms
+    # (lambda V_gate, from the local clutter map), GNN for every other track.
+    association: str = "auto"
+    jpda_gate_clutter: float = 0.03
     backend: str = "numba"  # per-pair filter arithmetic: "numba" kernels or "numpy" arrays
     prob_detection: float = 0.9  # track score and JPDA
     clutter_density: float = 1e-6  # least false alarms per look per (m rad^2)
@@ -96,6 +100,12 @@ class TrackerParams:
     confirm_score: float = 4.0  # least track score to confirm
     delete_score: float = -3.0  # tracks whose score falls below are dropped
     score_cap: float = 15.0  # the score saturates here, so a lost track decays fast
+
+    def __post_init__(self) -> None:
+        if self.association not in ("gnn", "jpda", "auto"):
+            raise ValueError(
+                f"association: must be 'gnn', 'jpda' or 'auto', got {self.association!r}"
+            )
 
 
 @dataclass(slots=True)
@@ -589,11 +599,13 @@ def _update_established(
     lam[group] = _clutter_density(meas, group, ~explained, params)
     if ok.size == 0:
         return np.zeros(0, np.intp), used, in_gate
-    if params.association != "jpda":
+    conf = table.status[rows] == CONFIRMED
+    if params.association == "auto":
+        conf &= _cluttered_gates(pairs, ok, rows, lam, params)
+    if params.association == "gnn" or not conf.any():
         return _gnn_stage(table, meas, pairs, ok, rows, local, lam, params, used, in_gate)
     # JPDA keeps confirmed tracks; tentative ones, whose score decides whether
     # they are real, take hard (GNN) decisions on what JPDA left.
-    conf = table.status[rows] == CONFIRMED
     updated = [np.zeros(0, np.intp)]
     if conf.any():
         updated.append(
@@ -606,6 +618,32 @@ def _update_established(
         )
         updated.append(upd)
     return np.concatenate(updated), used, in_gate
+
+
+def _cluttered_gates(
+    pairs: _Pairs,
+    ok: NDArray[np.intp],
+    rows: NDArray[np.intp],
+    lam: NDArray[np.float64],
+    params: TrackerParams,
+) -> NDArray[np.bool_]:
+    """(len(ok),) whether each gated pair's track expects clutter in its gate.
+
+    The expected number of false alarms in a track's gate is lambda V_gate,
+    with lambda the local clutter density at the measurement [1 / (m rad^2)]
+    and V_gate = (4 / 3) pi g^(3/2) sqrt(det S) the volume of the chi-square
+    gate g in (range, azimuth, elevation) (Bar-Shalom, Willett and Tian,
+    "Tracking and Data Fusion", 2011, 3.3; the widest model's S). Where it
+    reaches ``params.jpda_gate_clutter`` a hard nearest-neighbour decision
+    often takes a false alarm, and JPDA's weighting pays; elsewhere GNN is as
+    good and cheaper. A track is cluttered when any of its gated pairs is.
+    """
+    det_s = np.linalg.det(pairs.S[ok]).max(axis=1)
+    gate_volume = (4.0 / 3.0) * math.pi * params.gate_chi2**1.5 * np.sqrt(np.maximum(det_s, 0.0))
+    expected = lam[pairs.cols[ok]] * gate_volume
+    worst = np.zeros(int(rows.max()) + 1)
+    np.maximum.at(worst, rows, expected)
+    return worst[rows] >= params.jpda_gate_clutter
 
 
 def _gnn_stage(
