@@ -95,3 +95,33 @@ def test_claim_checks_follow_the_issue(bench):
     ]
     assert verdict["mixed_1000: at least 50x less time per scan than Stone Soup"]
     assert verdict["mixed_1000: under 20 ms per scan for 1,000 targets + 50 FA/scan"]
+
+
+def test_ratios_take_the_old_pre_gate_row_and_score_on_its_scans(bench):
+    rows = [
+        _row("heavy_clutter", "samsim", 2600.0, 20, 0.03, targets=20, fa=450.0, scans=50),
+        _row("heavy_clutter", "samsim (first 12)", 2900.0, 0, 0.03, targets=20, fa=450.0, scans=12),
+        _row(
+            "heavy_clutter",
+            "Stone Soup (old pre-gate)",
+            6500.0,
+            2,
+            60.0,
+            targets=20,
+            fa=450.0,
+            scans=12,
+        ),
+    ]
+    (r,) = bench.ratios(rows)
+    assert r["gospa_ratio"] == pytest.approx(6500.0 / 2900.0)
+    assert r["switches"] == (0, 2)
+    assert r["time_ratio"] == pytest.approx(2000.0)
+    assert r["busy"]
+
+
+def test_stonesoup_pre_gate_and_tuning_options_are_checked(bench):
+    with pytest.raises(ValueError, match="pregate"):
+        bench.stonesoup_tracker(bench.RadarSpec(), 1.0, 100.0, 3, 3, [], pregate="polar")
+    for grid in bench.TUNING_GRID.values():
+        assert all(set(t) == {"q", "prior_speed_mps", "min_points", "delete_after"} for t in grid)
+    assert set(bench.STONESOUP_TUNING) == set(bench.SCENARIOS)
