@@ -14,7 +14,7 @@ import numpy as np
 from samsim.engine.stage_interceptors import icpt_name
 from samsim.engine.stage_sensors import track_name
 from samsim.fire_control import Engagement, decide, fire_round, service_reloads
-from samsim.fire_control.fdc import assess_kills, held_by_others
+from samsim.fire_control.fdc import PictureView, assess_kills, held_by_others, view_picture
 from samsim.fire_control.identify import ID_NAMES
 from samsim.interceptors import FLYING
 from samsim.threats import ALLEGIANCE_NAMES
@@ -25,7 +25,13 @@ HANDOVER_M = 2000.0
 
 
 def fdc_stage(w: World, t_s: float) -> None:
-    """FDC decision cycles that are due, launches, datalink uplinks and reloads."""
+    """FDC decision cycles that are due, launches, datalink uplinks and reloads.
+
+    Fire units on the shared picture see the same tracks, threats and
+    identities at one time: that view is computed once and handed to each
+    (the first FDC reports the identification changes).
+    """
+    views: dict[tuple[int, int], PictureView] = {}
     for f_idx, fdc in enumerate(w.fdcs):
         if t_s + 1e-9 >= fdc.next_uplink_s:
             fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
@@ -46,6 +52,21 @@ def fdc_stage(w: World, t_s: float) -> None:
                 fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
                 "survived" if survived else "killed",
             )
+        key = (id(fdc.tracks), fdc.params.iff_reply_window)
+        view = views.get(key)
+        if view is None:
+            view = views[key] = view_picture(
+                fdc.tracks,
+                w.frame,
+                t_s,
+                w.assets.pos_enu_m,
+                w.assets.radius_m,
+                w.assets.value,
+                w.scenario.doctrine,
+                fdc.params.iff_reply_window,
+            )
+        else:
+            view = view.seen_again()
         res = decide(
             fdc,
             w.frame,
@@ -58,6 +79,7 @@ def fdc_stage(w: World, t_s: float) -> None:
             w.scenario.doctrine,
             w.weapons_status,
             held_by_others(w.fdcs, f_idx) if len(w.fdcs) > 1 else None,
+            view,
         )
         for row in res.ident_changed:
             obj = int(fdc.tracks.truth_idx[row])

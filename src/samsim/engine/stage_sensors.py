@@ -125,11 +125,12 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     earlier batch of the same step may have grown the table, or freed a row and
     given it to a new track.
     """
-    looked = np.zeros(picture.capacity, dtype=bool)
-    if track_ids.size:
-        # Track numbers are small non-negative integers: a lookup table is the fast isin.
-        looked[np.isin(picture.track_id, track_ids, kind="table") & (picture.status != FREE)] = True
-    return looked
+    if track_ids.size == 0:
+        return np.zeros(picture.capacity, dtype=bool)
+    # Track numbers are small non-negative integers: a lookup table is the fast isin.
+    wanted = np.zeros(max(int(picture.track_id.max()), int(track_ids.max())) + 1, dtype=bool)
+    wanted[track_ids] = True
+    return wanted[picture.track_id] & (picture.status != FREE)
 
 
 def _radar_batch(

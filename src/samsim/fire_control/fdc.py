@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from samsim.catalog import FdcType, InterceptorType
 from samsim.fire_control.engagement import launch_acceptability
-from samsim.fire_control.evaluate import evaluate_threats, threat_scores
+from samsim.fire_control.evaluate import ThreatAssessment, evaluate_threats, threat_scores
 from samsim.fire_control.identify import (
     ID_CONFIDENCE,
     SUSPECT_RANGE_M,
@@ -247,6 +247,76 @@ def held_by_others(fdcs: list[Fdc], f_idx: int) -> dict[int, int]:
     return out
 
 
+@dataclass(slots=True)
+class PictureView:
+    """What an FDC sees in its picture at one time: confirmed tracks, threats, identities.
+
+    Every fire unit on one shared picture sees the same, so the engine computes
+    it once per decision time (``view_picture``) and hands it to each FDC.
+    """
+
+    time_s: float
+    rows: NDArray[np.intp]  # confirmed track rows
+    pos: NDArray  # (k, 3) ENU position at time_s [m]
+    vel: NDArray  # (k, 3) ENU velocity [m/s]
+    threat: ThreatAssessment
+    ident: NDArray[np.int8]  # (k,) identification after this look
+    changed: NDArray[np.intp]  # track rows whose identification changed at this look
+    categories: NDArray[np.int8]  # (k,) kinematic threat category
+
+    def seen_again(self) -> PictureView:
+        """The same view for another FDC: the identification changes are reported once."""
+        return PictureView(
+            self.time_s,
+            self.rows,
+            self.pos,
+            self.vel,
+            self.threat,
+            self.ident,
+            np.zeros(0, np.intp),
+            self.categories,
+        )
+
+
+def view_picture(
+    tracks: TrackTable,
+    frame: LocalFrame,
+    now_s: float,
+    asset_pos_m: NDArray,
+    asset_radius_m: NDArray,
+    asset_value: NDArray,
+    doctrine: Doctrine,
+    iff_reply_window: int,
+) -> PictureView:
+    """Predict the confirmed tracks to now, evaluate threats and (re)identify them.
+
+    Updates ``tracks.ident`` of the confirmed rows in place (identification
+    only escalates, so a second call at the same time changes nothing).
+    """
+    rows = tracks.confirmed()
+    pos = tracks.position_at(rows, now_s)
+    vel = tracks.x[rows, 3:]
+    speed = np.linalg.norm(vel, axis=1)
+    alt = frame.altitude_m(pos) if rows.size else np.zeros(0)
+    threat = evaluate_threats(pos, vel, asset_pos_m, asset_radius_m, asset_value)
+    old_ident = tracks.ident[rows].copy()
+    tracks.ident[rows] = identify(
+        old_ident,
+        tracks.interrogations[rows],
+        tracks.civil_replies[rows],
+        tracks.friend_replies[rows],
+        iff_reply_window,
+        threat.inbound,
+        speed,
+        threat.closing_m <= SUSPECT_RANGE_M,
+        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
+    )
+    ident = tracks.ident[rows]
+    return PictureView(
+        now_s, rows, pos, vel, threat, ident, rows[ident != old_ident], classify(speed, alt)
+    )
+
+
 def decide(
     fdc: Fdc,
     frame: LocalFrame,
@@ -259,36 +329,31 @@ def decide(
     doctrine: Doctrine,
     weapons_status: str,
     engaged_elsewhere: dict[int, int] | None = None,
+    view: PictureView | None = None,
 ) -> CycleResult:
     """One FDC decision cycle: identification and launch orders.
 
     ``engaged_elsewhere`` maps track ids to the number of other fire units
     engaging them now (``held_by_others``); such a track is left alone when
-    ``doctrine.fire_units_per_target`` units already engage it.
+    ``doctrine.fire_units_per_target`` units already engage it. ``view`` is
+    the picture as ``view_picture`` saw it at ``now_s`` (computed here if None).
     """
     tracks = fdc.tracks
-    rows = tracks.confirmed()
+    if view is None:
+        view = view_picture(
+            tracks,
+            frame,
+            now_s,
+            asset_pos_m,
+            asset_radius_m,
+            asset_value,
+            doctrine,
+            fdc.params.iff_reply_window,
+        )
+    rows, pos, vel, threat, ident = view.rows, view.pos, view.vel, view.threat, view.ident
+    changed = view.changed
     if rows.size == 0:
-        return CycleResult([], np.zeros(0, np.intp))
-    pos = tracks.position_at(rows, now_s)
-    vel = tracks.x[rows, 3:]
-    speed = np.linalg.norm(vel, axis=1)
-    alt = frame.altitude_m(pos)
-    threat = evaluate_threats(pos, vel, asset_pos_m, asset_radius_m, asset_value)
-    old_ident = tracks.ident[rows].copy()
-    tracks.ident[rows] = identify(
-        old_ident,
-        tracks.interrogations[rows],
-        tracks.civil_replies[rows],
-        tracks.friend_replies[rows],
-        fdc.params.iff_reply_window,
-        threat.inbound,
-        speed,
-        threat.closing_m <= SUSPECT_RANGE_M,
-        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
-    )
-    ident = tracks.ident[rows]
-    changed = rows[ident != old_ident]
+        return CycleResult([], changed)
     eligible = (
         may_engage(ident, weapons_status)
         & threat.inbound
@@ -300,7 +365,7 @@ def decide(
         eligible &= np.array([engaged_elsewhere.get(int(t), 0) < limit for t in tids], bool)
     if not eligible.any():
         return CycleResult([], changed)
-    cats_all = classify(speed, alt)
+    cats_all = view.categories
     if doctrine.magazine_reserve:
         own_rounds = int(launchers.rounds[fdc.launcher_idx].sum())
         reserve = np.array(

@@ -82,7 +82,9 @@ def identify(
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
     """(k,) True where the rules of engagement allow firing at a track."""
-    return np.isin(ident, ENGAGEABLE_IDS[weapons_status])
+    allowed = np.zeros(len(ID_CONFIDENCE), dtype=bool)  # one entry per identification code
+    allowed[list(ENGAGEABLE_IDS[weapons_status])] = True
+    return allowed[ident]
 
 
 def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:

@@ -73,7 +73,12 @@ def assign_sparse(
     single = (_degree(rows) == 1) & (_degree(cols) == 1)
     chosen = [np.flatnonzero(single & (cost < 0))]
     multi = np.flatnonzero(~single)
-    if multi.size:
+    if multi.size > 0 and multi.size**2 <= DENSE_LIMIT:
+        # Few pairs left (rows and columns at most as many): one dense block over
+        # all of them; its optimum is the union of the components' optima.
+        pick = _solve_component(rows[multi], cols[multi], cost[multi])
+        chosen.append(multi[pick])
+    elif multi.size:
         label, mri, mci, n = components(rows[multi], cols[multi])
         mcost = cost[multi]
         # Components with one row (a track and its candidates) or one column

@@ -51,15 +51,14 @@ BIG_COST = 1e6  # subtracted from gated pairs so that the matching takes as many
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def logsumexp(a: NDArray, axis: int = -1, b: NDArray | None = None, keepdims: bool = False):
-    """ln sum(b exp(a)) along an axis, without overflow (a lean scipy.special.logsumexp)."""
-    m = np.max(a, axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    e = np.exp(a - m)
-    if b is not None:
-        e = e * b
-    out = np.log(np.sum(e, axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
+def mixture_loglik(loglik: NDArray, weight: NDArray) -> NDArray:
+    """ln sum_m w_m exp(l_m) over the last axis (k, M) -> (k,), without overflow.
+
+    One ``logaddexp`` reduction: the models of an IMM are few (two), so this is
+    a single array expression rather than the max / exp / sum / log of a
+    general log-sum-exp.
+    """
+    return np.logaddexp.reduce(loglik + np.log(np.maximum(weight, 1e-300)), axis=-1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +196,7 @@ class _Pairs:
     @property
     def mix_loglik(self) -> NDArray:
         """(k,) log-likelihood of each pair under the IMM mixture."""
-        return logsumexp(self.loglik, axis=1, b=np.maximum(self.c, 1e-300))
+        return mixture_loglik(self.loglik, self.c)
 
 
 def step(
@@ -349,17 +348,30 @@ def _clutter_density(
 # --- pairs and their IMM predictions ---------------------------------------------------
 
 
-def ball_pairs(
-    points: NDArray, radius_m: NDArray, tree: cKDTree
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """All (point, tree point) pairs closer than each point's own radius.
+DENSE_PAIRS = 4096  # largest points x targets compared directly instead of through KD-trees
 
-    Points are bucketed by radius (powers of two) and each bucket is matched
-    tree-to-tree (``sparse_distance_matrix``), which is several times faster
-    than one ball query per point with its own radius.
+
+def ball_pairs(
+    points: NDArray, radius_m: NDArray, targets: NDArray
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """All (point, target) pairs closer than each point's own radius, sorted by point then target.
+
+    Small problems (the engine's usual few tracks and returns per batch) are
+    compared directly, one distance matrix; beyond ``DENSE_PAIRS`` the points
+    are bucketed by radius (powers of two) and each bucket is matched
+    tree-to-tree (``sparse_distance_matrix``), several times faster than one
+    ball query per point with its own radius; cost then grows with the pairs
+    found, not with points times targets.
     """
-    if points.shape[0] == 0 or tree.n == 0:
+    n_p, n_t = points.shape[0], targets.shape[0]
+    if n_p == 0 or n_t == 0:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    if n_p * n_t <= DENSE_PAIRS:
+        diff = points[:, None, :] - targets[None, :, :]
+        d2 = np.einsum("ijk,ijk->ij", diff, diff)
+        i, j = np.nonzero(d2 <= (radius_m * radius_m)[:, None])
+        return i.astype(np.intp), j.astype(np.intp)
+    tree = cKDTree(targets)
     bucket = np.ceil(np.log2(np.maximum(radius_m, 1.0))).astype(np.int64)
     out_i, out_j = [], []
     for b in np.unique(bucket):
@@ -370,7 +382,9 @@ def ball_pairs(
         keep = found["v"] <= radius_m[idx[found["i"]]]
         out_i.append(idx[found["i"][keep]])
         out_j.append(found["j"][keep].astype(np.intp))
-    return np.concatenate(out_i), np.concatenate(out_j)
+    i, j = np.concatenate(out_i), np.concatenate(out_j)
+    order = np.lexsort((j, i))
+    return i[order], j[order]
 
 
 def _pair_terms(
@@ -512,7 +526,7 @@ def _apply(
 
 def _set_mode_prob(table: TrackTable, rows: NDArray[np.intp], log_post: NDArray) -> None:
     """Normalise per-track log mode weights (k, M) into ``mode_prob``."""
-    log_post = log_post - logsumexp(log_post, axis=1, keepdims=True)
+    log_post = log_post - np.logaddexp.reduce(log_post, axis=1)[:, None]
     table.mode_prob[rows] = np.exp(log_post)
 
 
@@ -560,8 +574,7 @@ def _update_established(
         + turn
         + 50.0
     )
-    tree = cKDTree(meas.positions_enu()[group])
-    i, local = ball_pairs(table.position_at(live, t_ref), radius, tree)
+    i, local = ball_pairs(table.position_at(live, t_ref), radius, meas.positions_enu()[group])
     rows = live[i]
     if rows.size == 0:
         lam[group] = _clutter_density(meas, group, np.ones(group.size, bool), params)
@@ -609,7 +622,7 @@ def _gnn_stage(
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
     """Global nearest neighbour over the gated pairs ``ok`` (rows, local rows of the group)."""
     # Least summed -2 ln(mixture likelihood), as many gated pairs as possible.
-    cost = -2.0 * logsumexp(pairs.loglik[ok], axis=1, b=np.maximum(pairs.c[ok], 1e-300))
+    cost = -2.0 * mixture_loglik(pairs.loglik[ok], pairs.c[ok])
     pick = assign_sparse(rows, pairs.cols[ok], cost - BIG_COST)
     chosen = pairs.take(ok[pick])
     _gnn_apply(table, meas, chosen, lam, params)
@@ -786,7 +799,7 @@ def _update_one_point(
     track_sd = np.sqrt(np.trace(table.P[live, :3, :3], axis1=1, axis2=2))
     margin = 4.0 * (float(meas_sd.max()) + track_sd)
     radius = params.max_speed_mps * (np.abs(t_ref - table.time_s[live]) + spread) + margin
-    i, local = ball_pairs(table.x[live, :3], radius, cKDTree(pos))
+    i, local = ball_pairs(table.x[live, :3], radius, pos)
     rows = live[i]
     if rows.size == 0:
         return np.zeros(0, np.intp)
@@ -864,8 +877,9 @@ def _update_angles(
         math.sqrt(params.gate_chi2_angles) * np.sqrt(ang_sd**2 + (pos_var + q * dt**3) / rng_m**2)
         + (speed * spread + turn + 50.0) / rng_m
     )
-    tree = cKDTree(meas.directions_enu()[group])
-    i, local = ball_pairs(rel / rng_m[:, None], np.minimum(radius, 2.0), tree)
+    i, local = ball_pairs(
+        rel / rng_m[:, None], np.minimum(radius, 2.0), meas.directions_enu()[group]
+    )
     rows = live[i]
     if rows.size == 0:
         return np.zeros(0, np.intp)
