@@ -31,6 +31,7 @@ Perfect track uplinks: the tracker's errors are not in this measurement.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import time
@@ -55,7 +56,7 @@ DT_S = 0.05
 ELEVATION_DEG = 30.0  # canister_6 launch elevation
 LAUNCHER = np.array([0.0, 0.0, 2.0])
 OFFSETS = (0.0, 0.3, 0.6)  # crossing offset / start distance
-MARGIN_BINS = (0.10, 0.15, 0.20, 0.30, 0.50, 1.00, 10.0)  # v_arr / v_min - 1
+MARGIN_BINS = (0.10, 0.15, 0.20, 0.30, 0.50, 0.75, 1.00, 1.40, 10.0)  # v_arr / v_min - 1
 
 
 def _targets_spec(cat, name: str) -> dict:
@@ -120,7 +121,7 @@ def sphere_path(start_xy_m, course_rad, spec, t_evade_s, rng, n, t_end_s):
     acc = np.gradient(vel, DT_S, axis=0)
 
     def at(t_s: float):
-        k = min(int(round(t_s / DT_S)), len(ts) - 1)
+        k = min(round(t_s / DT_S), len(ts) - 1)
         return pos[k], vel[k], acc[k]
 
     return at
@@ -143,7 +144,9 @@ def measure(cat, type_name: str, target: str, rounds: int, seed: int) -> list[di
             off = d * r0
             start = np.array([[off, math.sqrt(r0 * r0 - off * off)]])
             course = np.array([math.pi])  # due south, passing `off` east of the launcher
-            probe = sphere_path(start, course, spec | {"weave_g": 0, "evade_g": 0}, np.zeros(1), rng, 1, 1.0)
+            probe = sphere_path(
+                start, course, spec | {"weave_g": 0, "evade_g": 0}, np.zeros(1), rng, 1, 1.0
+            )
             p0, v0, _ = probe(0.0)
             ok, t, pip = solve_intercepts(
                 fs,
@@ -228,7 +231,15 @@ def main() -> None:
         title="Planned Pk / catalog pk_planning against realised kills / realised at the centre, "
         "by arrival-speed margin v_arr / v_min - 1 at the PIP"
     )
-    for col in ("type", "target", "margin", "geometries", "planned / catalog", "realised / centre", "realised"):
+    for col in (
+        "type",
+        "target",
+        "margin",
+        "geometries",
+        "planned / catalog",
+        "realised / centre",
+        "realised +- s.e.",
+    ):
         table.add_column(col, justify="right")
     t0 = time.perf_counter()
     for k, type_name in enumerate(args.types.split(",")):
@@ -240,11 +251,18 @@ def main() -> None:
             margin = np.array([r["margin"] for r in rows])
             ratio = np.array([r["pk_plan"] / max(r["pk_catalog"], 1e-12) for r in rows])
             real = np.array([r["realised"] for r in rows])
-            centre = real[margin >= MARGIN_BINS[-3]].mean() if (margin >= MARGIN_BINS[-3]).any() else np.nan
-            for lo, hi in zip(MARGIN_BINS, MARGIN_BINS[1:], strict=False):
+            # Centre: where the planning Pk is the catalog's (the round arrives faster
+            # than endgame_speed_mps), or margin >= 1 for a type without a fall-off.
+            v_full = cat.interceptors[type_name].endgame_speed_mps
+            v_arr = np.array([r["v_arr_mps"] for r in rows])
+            inner = v_arr >= v_full if v_full is not None else margin >= 1.0
+            centre = real[inner].mean() if inner.any() else np.nan
+            for lo, hi in itertools.pairwise(MARGIN_BINS):
                 sel = (margin >= lo) & (margin < hi)
                 if not sel.any():
                     continue
+                p_real = real[sel].mean()
+                se = np.sqrt(max(p_real * (1 - p_real), 1e-9) / (sel.sum() * args.rounds))
                 table.add_row(
                     type_name,
                     target,
@@ -252,10 +270,12 @@ def main() -> None:
                     str(int(sel.sum())),
                     f"{ratio[sel].mean():.2f}",
                     f"{real[sel].mean() / centre:.2f}" if centre > 0 else "-",
-                    f"{real[sel].mean():.2f}",
+                    f"{real[sel].mean():.2f} +- {se:.2f}",
                 )
     console.print(table)
-    console.print(f"{len(all_rows)} geometries, {args.rounds} rounds each, {time.perf_counter() - t0:.0f} s")
+    console.print(
+        f"{len(all_rows)} geometries, {args.rounds} rounds each, {time.perf_counter() - t0:.0f} s"
+    )
     if args.json is not None:
         args.json.write_text(json.dumps(all_rows, indent=1))
 

@@ -146,7 +146,10 @@ class InterceptorType(_Entry):
             lo, hi = getattr(self, name)
             if hi < lo:
                 raise ValueError(f"{name}: upper figure {hi} is below the lower {lo}")
-        if self.endgame_speed_mps is not None and self.endgame_speed_mps <= 1.1 * self.min_speed_mps:
+        if (
+            self.endgame_speed_mps is not None
+            and self.endgame_speed_mps <= 1.1 * self.min_speed_mps
+        ):
             raise ValueError(
                 f"endgame_speed_mps: must exceed the envelope's edge speed 1.1 x min_speed_mps "
                 f"= {1.1 * self.min_speed_mps:g} m/s, got {self.endgame_speed_mps:g}"

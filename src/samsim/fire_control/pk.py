@@ -58,9 +58,7 @@ def geometry_pk(
     if v_full_mps is None:
         return np.broadcast_to(pk, np.shape(arrival_speed_mps)).astype(float)
     if not v_full_mps > v_edge_mps:
-        raise ValueError(
-            f"v_full_mps: must exceed v_edge_mps ({v_edge_mps} m/s), got {v_full_mps}"
-        )
+        raise ValueError(f"v_full_mps: must exceed v_edge_mps ({v_edge_mps} m/s), got {v_full_mps}")
     s = np.clip(
         (np.asarray(arrival_speed_mps, dtype=float) - v_edge_mps) / (v_full_mps - v_edge_mps),
         0.0,

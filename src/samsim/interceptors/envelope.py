@@ -619,7 +619,13 @@ def _arrival_kernel(
             if not ok[a, b]:
                 continue
             gr, hr = _geometry(
-                l_pos[a, 0], l_pos[a, 1], l_pos[a, 2], pip[a, b, 0], pip[a, b, 1], pip[a, b, 2], radius
+                l_pos[a, 0],
+                l_pos[a, 1],
+                l_pos[a, 2],
+                pip[a, b, 0],
+                pip[a, b, 1],
+                pip[a, b, 2],
+                radius,
             )
             tf, v, _, acc = _lookup(r_axis, h_axis, time, speed, gamma, accel, e, gr, hr)
             if np.isfinite(tf):
@@ -803,10 +809,10 @@ def _envelope_kernel(
 
 __all__ = [
     "MIN_CLOSING_MPS",
-    "arrival_state",
     "Envelope",
     "FlyoutSet",
     "FlyoutTable",
+    "arrival_state",
     "cache_dir",
     "compute_flyout_table",
     "engagement_envelope",
