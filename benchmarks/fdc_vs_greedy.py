@@ -50,7 +50,7 @@ from samsim.analysis.stats import mean_ci
 from samsim.scenario import load_scenario
 from samsim.sweep import run_replications
 
-METRICS = ("leakers", "interceptors_fired", "kills", "cost_defence")
+METRICS = ("leakers", "interceptors_fired", "kills", "cost_defence", "cost_exchange_ratio")
 OPTIONS = ("optimal", "greedy")
 
 
@@ -284,7 +284,8 @@ def main() -> None:
         with args.from_csv.open() as fh:
             for r in csv.DictReader(fh):
                 rows[r["assignment"]].append(
-                    {m: float(r[m]) for m in METRICS} | {"rep": r["replication"]}
+                    {m: float(r[m]) for m in METRICS if r.get(m) not in (None, "")}
+                    | {"rep": r["replication"]}
                 )
         common = set.intersection(*({r["rep"] for r in rows[o]} for o in OPTIONS))
         rows = {
@@ -304,6 +305,8 @@ def main() -> None:
     for col in (*OPTIONS, "paired difference"):
         table.add_column(col, justify="right")
     for m in METRICS:
+        if any(m not in r for o in OPTIONS for r in rows[o]):
+            continue  # a CSV written before this metric was recorded
         scale = 1e6 if m == "cost_defence" else 1.0
         label = "defence cost (US$ M)" if m == "cost_defence" else m
         vals = {o: np.array([r[m] for r in rows[o]], float) for o in OPTIONS}
