@@ -1,7 +1,7 @@
 """samsim's FDC (optimal weapon-target assignment) against the foundation's greedy FDC.
 
 Run:  python benchmarks/fdc_vs_greedy.py [--replications 200] [--workers 2]
-                                         [--scenario taiwan_north] [--csv FILE]
+                                         [--scenario taiwan_north] [--csv FILE] [--shadow]
 
 Runs the same replications (same seeds: common random numbers) of a shipped
 scenario twice, once with ``doctrine.assignment: optimal`` (``solve_wta``) and
@@ -15,6 +15,16 @@ their random streams, so the paired interval is the sharper test).
 the two options run in interleaved chunks of ``--chunk`` replications, so an
 interrupted run leaves paired rows, and ``--from-csv FILE`` prints the table
 of such a file without simulating.
+
+``--shadow`` gets the same paired table for about half the simulation: it
+runs the optimal FDC and, at every decision cycle, also solves the same
+instance with greedy (as ``--wta-check`` does). The greedy FDC differs from
+the optimal one only in that call, and a replication is deterministic given
+its seed, so a replication in which greedy returned the same assignment at
+every call would run exactly as the optimal one did: its greedy row is that
+replication's optimal row (CSV column ``greedy_run`` = ``identical``). Any
+replication where some assignment differed is simulated again with the greedy
+FDC (``greedy_run`` = ``simulated``).
 
 ``--wta-check N`` instead runs N replications in this process with the optimal
 FDC and, at every decision cycle, also solves the same instance with the greedy
@@ -40,7 +50,7 @@ from samsim.analysis.stats import mean_ci
 from samsim.scenario import load_scenario
 from samsim.sweep import run_replications
 
-METRICS = ("leakers", "interceptors_fired", "kills", "cost_defence")
+METRICS = ("leakers", "interceptors_fired", "kills", "cost_defence", "cost_exchange_ratio")
 OPTIONS = ("optimal", "greedy")
 
 
@@ -87,6 +97,114 @@ def _simulate(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
                 )
                 wall[opt] += time.perf_counter() - t0
                 rows[opt] += [r.metrics for r in results]
+    if fh is not None:
+        fh.close()
+
+
+def _shadow_one(job) -> tuple[int, dict, int, int]:
+    """One replication of the optimal FDC; counts cycles where greedy assigns differently."""
+    import samsim.fire_control.fdc as fdc_module
+    from samsim.engine import run_replication
+    from samsim.fire_control.wta import greedy_wta
+
+    sc, cat, rep, seed = job
+    solve = fdc_module.solve_wta
+    count = [0, 0]
+
+    def both(pk, value, *a, **k):
+        best = solve(pk, value, *a, **k)
+        greedy = greedy_wta(np.asarray(pk, float), np.asarray(value, float))
+        count[0] += 1
+        count[1] += int(not np.array_equal(best, greedy))
+        return best
+
+    fdc_module.solve_wta = both
+    try:
+        res = run_replication(sc, cat, rep, seed)
+    finally:
+        fdc_module.solve_wta = solve
+    return rep, res.metrics, count[0], count[1]
+
+
+def _greedy_one(job) -> tuple[int, dict]:
+    from samsim.engine import run_replication
+
+    sc, cat, rep, seed = job
+    return rep, run_replication(sc, cat, rep, seed).metrics
+
+
+def _simulate_shadow(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
+    """Optimal FDC with greedy shadowed at every cycle; greedy re-run only where it differs."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    fh = args.csv.open("w", newline="") if args.csv is not None else None
+    writer = csv.writer(fh) if fh is not None else None
+    if writer is not None:
+        writer.writerow(["assignment", "replication", *METRICS, "greedy_run", "differing_cycles"])
+    greedy_sc = sc.model_copy(
+        update={"doctrine": sc.doctrine.model_copy(update={"assignment": "greedy"})}
+    )
+    optimal_sc = sc.model_copy(
+        update={"doctrine": sc.doctrine.model_copy(update={"assignment": "optimal"})}
+    )
+    t0 = time.perf_counter()
+    simulated = 0
+    with (
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        ) as progress,
+        ProcessPoolExecutor(max_workers=args.workers) as pool,
+    ):
+        task = progress.add_task(f"{sc.name} paired", total=args.replications)
+        pending = {
+            pool.submit(_shadow_one, (optimal_sc, cat, r, seed)): ("optimal", r)
+            for r in range(args.replications)
+        }
+        differing: dict[int, int] = {}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                kind, r = pending.pop(fut)
+                if kind == "optimal":
+                    _, metrics, _n, n_diff = fut.result()
+                    rows["optimal"].append(metrics | {"rep": r})
+                    differing[r] = n_diff
+                    if writer is not None:
+                        writer.writerow(["optimal", r, *(metrics[m] for m in METRICS), "", n_diff])
+                    if n_diff == 0:
+                        rows["greedy"].append(metrics | {"rep": r})
+                        if writer is not None:
+                            writer.writerow(
+                                ["greedy", r, *(metrics[m] for m in METRICS), "identical", 0]
+                            )
+                        progress.advance(task)
+                    else:
+                        pending[pool.submit(_greedy_one, (greedy_sc, cat, r, seed))] = (
+                            "greedy",
+                            r,
+                        )
+                else:
+                    _, metrics = fut.result()
+                    simulated += 1
+                    rows["greedy"].append(metrics | {"rep": r})
+                    if writer is not None:
+                        writer.writerow(
+                            ["greedy", r, *(metrics[m] for m in METRICS), "simulated", differing[r]]
+                        )
+                    progress.advance(task)
+                if fh is not None:
+                    fh.flush()
+    for o in OPTIONS:
+        rows[o].sort(key=lambda x: x["rep"])
+    wall["optimal"] = time.perf_counter() - t0
+    Console().print(
+        f"greedy re-simulated in {simulated} of {args.replications} replications (the others "
+        "made the same assignment at every decision cycle); "
+        f"cycles where greedy differed: {sum(differing.values())}"
+    )
     if fh is not None:
         fh.close()
 
@@ -144,6 +262,11 @@ def main() -> None:
     ap.add_argument(
         "--wta-check", type=int, default=0, help="replications of the per-instance check"
     )
+    ap.add_argument(
+        "--shadow",
+        action="store_true",
+        help="simulate the greedy FDC only where its assignments differ from the optimal's",
+    )
     args = ap.parse_args()
     if args.replications < 2:
         ap.error("--replications: need at least 2 for a confidence interval")
@@ -161,7 +284,8 @@ def main() -> None:
         with args.from_csv.open() as fh:
             for r in csv.DictReader(fh):
                 rows[r["assignment"]].append(
-                    {m: float(r[m]) for m in METRICS} | {"rep": r["replication"]}
+                    {m: float(r[m]) for m in METRICS if r.get(m) not in (None, "")}
+                    | {"rep": r["replication"]}
                 )
         common = set.intersection(*({r["rep"] for r in rows[o]} for o in OPTIONS))
         rows = {
@@ -169,6 +293,8 @@ def main() -> None:
             for o in OPTIONS
         }
         args.replications = len(common)
+    elif args.shadow:
+        _simulate_shadow(args, sc, cat, seed, rows, wall)
     else:
         _simulate(args, sc, cat, seed, rows, wall)
     table = Table(
@@ -179,6 +305,8 @@ def main() -> None:
     for col in (*OPTIONS, "paired difference"):
         table.add_column(col, justify="right")
     for m in METRICS:
+        if any(m not in r for o in OPTIONS for r in rows[o]):
+            continue  # a CSV written before this metric was recorded
         scale = 1e6 if m == "cost_defence" else 1.0
         label = "defence cost (US$ M)" if m == "cost_defence" else m
         vals = {o: np.array([r[m] for r in rows[o]], float) for o in OPTIONS}
@@ -188,8 +316,10 @@ def main() -> None:
             *(_fmt(mean_ci(vals[o]), scale) for o in OPTIONS),
             _fmt(mean_ci(diff), scale),
         )
-    if args.from_csv is None:
+    if args.from_csv is None and not args.shadow:
         table.add_row("wall s", *(f"{wall[o]:.0f}" for o in OPTIONS), "")
+    elif args.shadow:
+        table.add_row("wall s (both)", f"{wall['optimal']:.0f}", "", "")
     Console().print(table)
 
 

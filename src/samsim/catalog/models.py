@@ -126,6 +126,13 @@ class InterceptorType(_Entry):
     lethal_radius_m: PositiveFloat
     pk_in_lethal_radius: float = Field(ge=0, le=1)
     pk_planning: dict[ThreatCategory, float]
+    # Geometry-dependent planning Pk (fire_control.pk): arrival speed at the PIP from
+    # which pk_planning applies in full, and the fraction of it left at the envelope's
+    # kinematic edge per category (absent: 1, a flat Pk).
+    endgame_speed_mps: PositiveFloat | None = None
+    pk_edge_fraction: dict[ThreatCategory, Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _check_tables(self) -> InterceptorType:
@@ -139,6 +146,14 @@ class InterceptorType(_Entry):
             lo, hi = getattr(self, name)
             if hi < lo:
                 raise ValueError(f"{name}: upper figure {hi} is below the lower {lo}")
+        if (
+            self.endgame_speed_mps is not None
+            and self.endgame_speed_mps <= 1.1 * self.min_speed_mps
+        ):
+            raise ValueError(
+                f"endgame_speed_mps: must exceed the envelope's edge speed 1.1 x min_speed_mps "
+                f"= {1.1 * self.min_speed_mps:g} m/s, got {self.endgame_speed_mps:g}"
+            )
         return self
 
 

@@ -41,8 +41,10 @@ from samsim.fire_control.identify import (
     may_engage,
 )
 from samsim.fire_control.launchers import Launchers
+from samsim.fire_control.pk import geometry_pk
 from samsim.fire_control.wta import greedy_wta, solve_wta
 from samsim.geo import LocalFrame
+from samsim.interceptors.envelope import RESERVE, arrival_state
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES
 from samsim.tracking.table import TrackTable
@@ -59,11 +61,17 @@ class PlanningTable:
     max_altitude_m: NDArray
     max_target_speed_mps: NDArray
     max_flight_s: NDArray
-    pk: NDArray  # (types, categories)
+    pk: NDArray  # (types, categories) catalog pk_planning: the Pk at the envelope centre
     cost_usd: NDArray
     # Fly-out tables per type (samsim.interceptors.envelope.FlyoutSet, None for a
     # type no launcher carries); empty: the straight-line planning model.
     flyout: tuple = ()
+    # Geometry-dependent Pk (fire_control.pk), used with fly-out tables: the speed at
+    # which a type's envelope ends [m/s], the arrival speed of its full Pk [m/s] (NaN:
+    # flat Pk), and the fraction of the Pk left at the edge (types, categories).
+    edge_speed_mps: NDArray = field(default_factory=lambda: np.zeros(0))
+    endgame_speed_mps: NDArray = field(default_factory=lambda: np.zeros(0))
+    pk_edge_fraction: NDArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @classmethod
     def from_catalog(cls, types: dict[str, InterceptorType]) -> PlanningTable:
@@ -74,6 +82,8 @@ class PlanningTable:
             return np.array([float(getattr(x, attr)) for x in t])
 
         pk = np.array([[x.pk_planning.get(c, 0.0) for c in CATEGORIES] for x in t])
+        edge = np.array([[x.pk_edge_fraction.get(c, 1.0) for c in CATEGORIES] for x in t])
+        full = np.array([np.nan if x.endgame_speed_mps is None else x.endgame_speed_mps for x in t])
         return cls(
             names,
             col("mean_speed_mps"),
@@ -84,7 +94,40 @@ class PlanningTable:
             col("max_flight_s"),
             pk,
             col("unit_cost_usd"),
+            edge_speed_mps=(1.0 + RESERVE) * col("min_speed_mps"),
+            endgame_speed_mps=full,
+            pk_edge_fraction=edge,
         )
+
+    def pk_of(
+        self,
+        k: int,
+        categories: NDArray,
+        ok: NDArray,
+        pip_m: NDArray,
+        launcher_pos_m: NDArray,
+        launch_elevation_rad: NDArray,
+        radius_m: float,
+    ) -> NDArray:
+        """Planning Pk (L, T) of type ``k`` from ready launchers on targets, 0 where not ``ok``.
+
+        With the type's fly-out tables and ``endgame_speed_mps`` the Pk falls toward
+        the envelope's edge with the round's speed at the PIP (``fire_control.pk``);
+        otherwise it is the catalog ``pk_planning`` of the target's category.
+        """
+        centre = self.pk[k, categories][None, :]
+        fs = self.flyout[k] if self.flyout else None
+        if fs is None or self.endgame_speed_mps.size == 0 or np.isnan(self.endgame_speed_mps[k]):
+            return np.where(ok, centre, 0.0)
+        v_arr, _ = arrival_state(fs, launcher_pos_m, launch_elevation_rad, pip_m, ok, radius_m)
+        pk = geometry_pk(
+            centre,
+            v_arr,
+            v_edge_mps=float(self.edge_speed_mps[k]),
+            v_full_mps=float(self.endgame_speed_mps[k]),
+            edge_fraction=self.pk_edge_fraction[k, categories][None, :],
+        )
+        return np.where(ok, pk, 0.0)
 
 
 @dataclass(slots=True)
@@ -129,6 +172,7 @@ class Shot:
     track_id: int
     category: int
     time_to_intercept_s: float
+    pk: float = float("nan")  # planning Pk of this launcher and type on the target
 
 
 @dataclass(slots=True)
@@ -371,7 +415,7 @@ def decide(
         has = launchers.rounds[ready, k] > 0
         if not has.any():
             continue
-        ok, t, _ = launch_acceptability(
+        ok, t, pip = launch_acceptability(
             launchers.pos_enu_m[ready],
             pos,
             vel,
@@ -388,7 +432,15 @@ def decide(
             radius_m=frame.radius_m,
         )
         ok &= has[:, None]
-        pk[:, :, k] = np.where(ok, planning.pk[k, cats][None, :], 0.0)
+        pk[:, :, k] = planning.pk_of(
+            k,
+            cats,
+            ok,
+            pip,
+            launchers.pos_enu_m[ready],
+            launchers.launch_elevation_rad[ready],
+            frame.radius_m,
+        )
         t_int[:, :, k] = np.where(ok, t, np.inf)
     best_type = choose_types(pk, planning.cost_usd, doctrine)
     pk_best = np.take_along_axis(pk, best_type[..., None], axis=2)[..., 0]
@@ -414,7 +466,17 @@ def decide(
             new_engagements += 1
         given[j] += 1
         k = int(best_type[w, j])
-        shots.append(Shot(int(ready[w]), k, int(rows[j]), tid, int(cats[j]), float(t_int[w, j, k])))
+        shots.append(
+            Shot(
+                int(ready[w]),
+                k,
+                int(rows[j]),
+                tid,
+                int(cats[j]),
+                float(t_int[w, j, k]),
+                float(pk[w, j, k]),
+            )
+        )
     return CycleResult(shots, changed)
 
 

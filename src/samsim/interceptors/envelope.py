@@ -607,6 +607,69 @@ def solve_intercepts(
     return ok, t, pip
 
 
+@jit
+def _arrival_kernel(
+    l_pos, l_el, pip, ok, radius, r_axis, h_axis, time, speed, gamma, accel, v_out, a_out
+):  # pragma: no cover - compiled
+    for a in range(l_pos.shape[0]):
+        e = l_el[a]
+        for b in range(pip.shape[1]):
+            v_out[a, b] = 0.0
+            a_out[a, b] = 0.0
+            if not ok[a, b]:
+                continue
+            gr, hr = _geometry(
+                l_pos[a, 0],
+                l_pos[a, 1],
+                l_pos[a, 2],
+                pip[a, b, 0],
+                pip[a, b, 1],
+                pip[a, b, 2],
+                radius,
+            )
+            tf, v, _, acc = _lookup(r_axis, h_axis, time, speed, gamma, accel, e, gr, hr)
+            if np.isfinite(tf):
+                v_out[a, b] = v
+                a_out[a, b] = acc
+
+
+def arrival_state(
+    flyout: FlyoutSet,
+    launcher_pos_m: NDArray,
+    launch_elevation_rad: NDArray,
+    pip_m: NDArray,
+    ok: NDArray,
+    radius_m: float,
+) -> tuple[NDArray, NDArray]:
+    """Speed [m/s] and available lateral acceleration [m/s^2] of each round at its PIP.
+
+    ``pip_m`` (L, k, 3) and ``ok`` (L, k) as returned by ``solve_intercepts``;
+    the values are the fly-out table's at the intercept point (bilinear), 0 where
+    ``ok`` is False.
+    """
+    n_l, n_t = ok.shape
+    v = np.zeros((n_l, n_t))
+    acc = np.zeros((n_l, n_t))
+    if n_l == 0 or n_t == 0:
+        return v, acc
+    _arrival_kernel(
+        np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
+        flyout.elevation_index(launch_elevation_rad).reshape(-1),
+        np.ascontiguousarray(pip_m, dtype=np.float64),
+        np.ascontiguousarray(ok, dtype=np.bool_),
+        float(radius_m),
+        flyout.ground_range_m,
+        flyout.altitude_m,
+        flyout.time_s,
+        flyout.speed_mps,
+        flyout.gamma_rad,
+        flyout.accel_mps2,
+        v,
+        acc,
+    )
+    return v, acc
+
+
 # --------------------------------------------------------------------------- envelopes
 
 
@@ -749,6 +812,7 @@ __all__ = [
     "Envelope",
     "FlyoutSet",
     "FlyoutTable",
+    "arrival_state",
     "cache_dir",
     "compute_flyout_table",
     "engagement_envelope",
