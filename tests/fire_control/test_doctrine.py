@@ -23,6 +23,8 @@ from samsim.geo import LocalFrame
 from samsim.scenario import Doctrine
 from samsim.tracking import CONFIRMED, TrackTable
 
+from .builders import make_launchers
+
 FRAME = LocalFrame.at(25.0, 121.0)
 ASSET_POS = np.zeros((1, 3))
 ASSET_RADIUS = np.array([2000.0])
@@ -36,24 +38,7 @@ def planning(catalog):
 
 
 def _launchers(planning, loadouts: list[dict[str, int]]) -> Launchers:
-    n, k = len(loadouts), len(planning.names)
-    load = np.zeros((n, k), np.int32)
-    for i, lo in enumerate(loadouts):
-        for name, rounds in lo.items():
-            load[i, planning.names.index(name)] = rounds
-    return Launchers(
-        name=[f"ln_{i}" for i in range(n)],
-        battery_idx=np.zeros(n, np.int16),
-        pos_enu_m=np.array([[1000.0 * i, 0.0, 2.0] for i in range(n)]),
-        loadout=load,
-        rounds=load.copy(),
-        reloads_left=np.zeros(n, np.int32),
-        next_ready_s=np.zeros(n),
-        reload_done_s=np.full(n, np.nan),
-        launch_interval_s=np.full(n, 2.0),
-        reload_s=np.full(n, 1200.0),
-        launch_elevation_rad=np.full(n, np.radians(30.0)),
-    )
+    return make_launchers(planning.names, loadouts)
 
 
 def _picture(objects: list[tuple], civil=None, friend=None) -> TrackTable:

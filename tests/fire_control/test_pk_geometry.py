@@ -5,7 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from samsim.fire_control import Fdc, Launchers, PlanningTable, decide
+from samsim.fire_control import Fdc, PlanningTable, decide
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.pk import geometry_pk
 from samsim.fire_control.wta import greedy_wta, solve_wta, surviving_value
@@ -14,6 +14,8 @@ from samsim.interceptors.envelope import RESERVE, arrival_state, planning_flyout
 from samsim.scenario import Doctrine
 from samsim.threats.state import CATEGORIES
 from samsim.tracking import CONFIRMED, TrackTable
+
+from .builders import make_launchers
 
 FRAME = LocalFrame.at(25.0, 121.0)
 ELEV = np.radians(30.0)
@@ -108,22 +110,8 @@ def test_pk_falls_toward_the_envelope_edge_and_is_the_catalog_pk_at_the_centre(c
 
 
 def _launchers(catalog, positions):
-    n = len(positions)
-    k = list(catalog.interceptors).index("amraam")
-    load = np.zeros((n, len(catalog.interceptors)), np.int32)
-    load[:, k] = 6
-    return Launchers(
-        name=[f"ln_{i}" for i in range(n)],
-        battery_idx=np.zeros(n, np.int16),
-        pos_enu_m=np.asarray(positions, float),
-        loadout=load,
-        rounds=load.copy(),
-        reloads_left=np.zeros(n, np.int32),
-        next_ready_s=np.zeros(n),
-        reload_done_s=np.full(n, np.nan),
-        launch_interval_s=np.full(n, 2.0),
-        reload_s=np.full(n, 1200.0),
-        launch_elevation_rad=np.full(n, ELEV),
+    return make_launchers(
+        list(catalog.interceptors), [{"amraam": 6}] * len(positions), positions, ELEV
     )
 
 
