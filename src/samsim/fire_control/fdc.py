@@ -25,7 +25,7 @@ them unless ``doctrine.fire_units_per_target`` allows more units on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -266,16 +266,7 @@ class PictureView:
 
     def seen_again(self) -> PictureView:
         """The same view for another FDC: the identification changes are reported once."""
-        return PictureView(
-            self.time_s,
-            self.rows,
-            self.pos,
-            self.vel,
-            self.threat,
-            self.ident,
-            np.zeros(0, np.intp),
-            self.categories,
-        )
+        return replace(self, changed=np.zeros(0, np.intp))
 
 
 def view_picture(
