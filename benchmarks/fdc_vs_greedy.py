@@ -54,6 +54,19 @@ METRICS = ("leakers", "interceptors_fired", "kills", "cost_defence", "cost_excha
 OPTIONS = ("optimal", "greedy")
 
 
+BASELINES = ("foundation", "greedy")
+
+
+def baseline_scenario(sc, baseline: str):
+    """The greedy arm: ``greedy`` changes only the assignment; ``foundation`` is the
+    foundation issue's FDC, greedy assignment with every salvo fired at once
+    (shoot-shoot, its only shot doctrine), the rest of the doctrine as shipped."""
+    update: dict = {"assignment": "greedy"}
+    if baseline == "foundation":
+        update["shot_doctrine"] = {}
+    return sc.model_copy(update={"doctrine": sc.doctrine.model_copy(update=update)})
+
+
 def _fmt(ci: dict, scale: float = 1.0) -> str:
     return f"{ci['mean'] / scale:.2f} [{ci['ci_low'] / scale:.2f}, {ci['ci_high'] / scale:.2f}]"
 
@@ -65,8 +78,10 @@ def _simulate(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
     if writer is not None:
         writer.writerow(["assignment", "replication", *METRICS])
     variants = {
-        o: sc.model_copy(update={"doctrine": sc.doctrine.model_copy(update={"assignment": o})})
-        for o in OPTIONS
+        "optimal": sc.model_copy(
+            update={"doctrine": sc.doctrine.model_copy(update={"assignment": "optimal"})}
+        ),
+        "greedy": baseline_scenario(sc, args.baseline),
     }
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -141,9 +156,7 @@ def _simulate_shadow(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
     writer = csv.writer(fh) if fh is not None else None
     if writer is not None:
         writer.writerow(["assignment", "replication", *METRICS, "greedy_run", "differing_cycles"])
-    greedy_sc = sc.model_copy(
-        update={"doctrine": sc.doctrine.model_copy(update={"assignment": "greedy"})}
-    )
+    greedy_sc = baseline_scenario(sc, "greedy")
     optimal_sc = sc.model_copy(
         update={"doctrine": sc.doctrine.model_copy(update={"assignment": "optimal"})}
     )
@@ -267,7 +280,16 @@ def main() -> None:
         action="store_true",
         help="simulate the greedy FDC only where its assignments differ from the optimal's",
     )
+    ap.add_argument(
+        "--baseline",
+        choices=BASELINES,
+        default="foundation",
+        help="the greedy arm: foundation = the foundation's FDC (greedy, shoot-shoot "
+        "salvos); greedy = the shipped doctrine with only the assignment greedy",
+    )
     args = ap.parse_args()
+    if args.shadow and args.baseline != "greedy":
+        ap.error("--shadow: needs --baseline greedy (the arms may differ only in the solver)")
     if args.replications < 2:
         ap.error("--replications: need at least 2 for a confidence interval")
     path = Path(str(resources.files("samsim").joinpath("scenarios"))) / f"{args.scenario}.yaml"
@@ -299,7 +321,8 @@ def main() -> None:
         _simulate(args, sc, cat, seed, rows, wall)
     table = Table(
         title=f"{sc.name}: {args.replications} replications, seed {seed}, "
-        "mean [95 % CI]; paired = optimal - greedy on the same replications"
+        "mean [95 % CI]; paired = optimal - greedy on the same replications; "
+        f"greedy = {args.baseline if args.from_csv is None else 'as in the CSV'}"
     )
     table.add_column("metric")
     for col in (*OPTIONS, "paired difference"):

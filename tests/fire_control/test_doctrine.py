@@ -372,3 +372,36 @@ def test_categories_left_out_of_shots_per_target_keep_their_defaults():
         > 0
     )
     assert Doctrine(shots_per_target={"aircraft": 0}).shots_per_target["aircraft"] == 0
+
+
+def test_adaptive_doctrine_looks_when_a_second_engagement_fits_and_salvoes_when_not(
+    catalog, planning
+):
+    """One round then a look far out; the whole salvo when the look would come too late."""
+    doctrine = Doctrine(
+        shots_per_target={"cruise_missile": 2}, shot_doctrine={"cruise_missile": "adaptive"}
+    )
+    salvo = doctrine.model_copy(update={"shot_doctrine": {"cruise_missile": "shoot_shoot"}})
+    at_asset = [(0.0, 0.0, 2.0), (0.0, 0.0, 2.0)]
+
+    def shots(y_m, d, engagement=None):
+        cm = ((0.0, y_m, 30.0), (0.0, -250.0, 0.0))
+        launchers = make_launchers(planning.names, [{"amraam": 6}, {"amraam": 6}], at_asset)
+        tracks = _picture([cm])
+        fdc = _fdc(catalog, tracks, [0, 1])
+        if engagement is not None:
+            fdc.engagements[int(tracks.track_id[0])] = engagement
+        return _decide(fdc, launchers, planning, d).shots
+
+    far = shots(20_000.0, doctrine)
+    assert [s.look for s in far] == [True]
+    assert len(shots(20_000.0, salvo)) == 2
+    # 3 km out: the first round meets it in about 3 s; after the kill assessment the
+    # missile is inside the AMRAAM's 1 km minimum range, so both rounds go now.
+    near = shots(3_000.0, doctrine)
+    assert [s.look for s in near] == [False, False]
+    # A salvo under way keeps its choice: no second round behind a look ...
+    in_flight = {"in_flight": 1, "salvo_fired": 1, "total_fired": 1, "salvos": 1}
+    assert shots(20_000.0, doctrine, Engagement(**in_flight, assessed=False, look=True)) == []
+    # ... and the second round of a salvo that started without one.
+    assert len(shots(20_000.0, doctrine, Engagement(**in_flight, assessed=False))) == 1

@@ -205,6 +205,7 @@ def _launch(w: World, f_idx: int, shot, t_s: float) -> None:
     if eng.in_flight == 0:  # a new salvo (or the next shot of shoot-look-shoot)
         eng.salvo_fired = 0
         eng.salvos += 1
+        eng.look = shot.look
     eng.assessed = False
     eng.in_flight += 1
     eng.salvo_fired += 1

@@ -141,6 +141,7 @@ class Engagement:
     salvos: int = 0  # salvos started (a shoot-look-shoot shot counts as one)
     assessed: bool = True  # the kill assessment of the last salvo is done
     survived: bool = False  # ... and found the target alive
+    look: bool = False  # adaptive doctrine: this salvo is one round, then a look
 
     @property
     def active(self) -> bool:
@@ -173,6 +174,7 @@ class Shot:
     category: int
     time_to_intercept_s: float
     pk: float = float("nan")  # planning Pk of this launcher and type on the target
+    look: bool = False  # adaptive doctrine: one round, then a look (see ``look_feasible``)
 
 
 @dataclass(slots=True)
@@ -212,14 +214,22 @@ def allowed_shots(
     doctrine: Doctrine,
     now_s: float,
 ) -> NDArray[np.int64]:
-    """Rounds each track may receive now under shot doctrine and kill assessment."""
+    """Rounds each track may receive now under shot doctrine and kill assessment.
+
+    The adaptive doctrine counts as shoot-shoot here for a new salvo (``decide``
+    cuts it to one round where ``look_feasible``); a salvo under way keeps the
+    choice made when it started (``Engagement.look``).
+    """
     out = np.zeros(len(rows), dtype=np.int64)
     for k, row in enumerate(rows):
         cat = CATEGORIES[categories[k]]
         per_target = doctrine.shots_per_target.get(cat, 0)
-        look = doctrine.shot_doctrine_of(cat) == "shoot_look_shoot"
-        salvo = min(per_target, 1) if look else per_target
+        name = doctrine.shot_doctrine_of(cat)
         eng = fdc.engagements.get(int(tracks.track_id[row]))
+        look = name == "shoot_look_shoot" or (
+            name == "adaptive" and eng is not None and eng.in_flight > 0 and eng.look
+        )
+        salvo = min(per_target, 1) if look else per_target
         if eng is None or eng.total_fired == 0:
             out[k] = salvo
         elif eng.in_flight > 0:
@@ -229,8 +239,13 @@ def allowed_shots(
         elif tracks.time_s[row] > eng.last_end_s:
             # Seen alive after the last round ended (at the assessment or since): the
             # next shot of shoot-look-shoot, or a new salvo.
-            max_salvos = np.inf if doctrine.reengage else (per_target if look else 1)
-            if eng.salvos < max_salvos:
+            looked = name == "shoot_look_shoot" or (name == "adaptive" and eng.look)
+            if doctrine.reengage:
+                out[k] = salvo
+            elif looked:  # the rest of the shoot-look-shoot engagement
+                spent = max(eng.salvos, eng.total_fired)
+                out[k] = max(min(salvo, per_target - spent), 0)
+            elif eng.salvos < 1:
                 out[k] = salvo
     return out
 
@@ -444,6 +459,11 @@ def decide(
     new_engagements = 0
     # Best Pk first, so that trimming to the doctrine keeps the best launchers.
     order = np.argsort(-pk_best[np.arange(ready.size), np.maximum(assignment, 0)], kind="stable")
+    look = _adaptive_looks(
+        fdc, frame, launchers, planning, doctrine, rows, pos, vel, t_reach, cats,
+        assignment, order, pk_best, best_type, t_int,
+    )  # fmt: skip
+    shots_left = np.where(look, np.minimum(shots_left, 1), shots_left)
     for w in order:
         j = assignment[w]
         if j < 0 or given[j] >= shots_left[j] or pk_best[w, j] <= 0:
@@ -466,9 +486,122 @@ def decide(
                 int(cats[j]),
                 float(t_int[w, j, k]),
                 float(pk[w, j, k]),
+                bool(look[j]),
             )
         )
     return CycleResult(shots, changed)
+
+
+def _adaptive_looks(
+    fdc: Fdc,
+    frame: LocalFrame,
+    launchers: Launchers,
+    planning: PlanningTable,
+    doctrine: Doctrine,
+    rows: NDArray[np.intp],
+    pos: NDArray,
+    vel: NDArray,
+    t_reach: NDArray,
+    cats: NDArray,
+    assignment: NDArray[np.intp],
+    order: NDArray[np.intp],
+    pk_best: NDArray,
+    best_type: NDArray[np.intp],
+    t_int: NDArray,
+) -> NDArray[np.bool_]:
+    """Targets (k,) whose new salvo under the adaptive doctrine is one round, then a look.
+
+    For each target of an ``adaptive`` category that starts a salvo this cycle,
+    the first launcher in ``order`` assigned to it sets the round's time to
+    intercept; ``look_feasible`` then says whether a second engagement could
+    still start after that round's kill assessment.
+    """
+    look = np.zeros(rows.size, dtype=bool)
+    adaptive = {c for c, name in doctrine.shot_doctrine.items() if name == "adaptive"}
+    if not adaptive:
+        return look
+    first_t = np.full(rows.size, np.nan)
+    for w in order:
+        j = assignment[w]
+        if j < 0 or pk_best[w, j] <= 0 or not np.isnan(first_t[j]):
+            continue
+        if CATEGORIES[cats[j]] not in adaptive:
+            continue
+        eng = fdc.engagements.get(int(fdc.tracks.track_id[rows[j]]))
+        if eng is not None and eng.in_flight > 0:
+            continue
+        first_t[j] = t_int[w, j, best_type[w, j]]
+    cand = np.flatnonzero(np.isfinite(first_t))
+    if cand.size == 0:
+        return look
+    delay_s = first_t[cand] + fdc.params.kill_assessment_s + fdc.params.cycle_s
+    look[cand] = look_feasible(
+        frame,
+        launchers,
+        fdc.launcher_idx,
+        planning,
+        pos[cand],
+        vel[cand],
+        t_reach[cand],
+        cats[cand],
+        delay_s,
+    )
+    return look
+
+
+def look_feasible(
+    frame: LocalFrame,
+    launchers: Launchers,
+    launcher_idx: NDArray[np.intp],
+    planning: PlanningTable,
+    pos_m: NDArray,
+    vel_mps: NDArray,
+    time_to_asset_s: NDArray,
+    categories: NDArray,
+    delay_s: NDArray,
+) -> NDArray[np.bool_]:
+    """Whether a second engagement of each target (k,) can start ``delay_s`` (k,) from now.
+
+    Shot arithmetic: a round of kill probability p fired alone, then a look and
+    a second round if the first missed, kills with the same 1 - (1 - p)^2 as a
+    two-round salvo but spends 2 - p rounds on average instead of 2, provided
+    the second round still has a launch that intercepts before the threat
+    reaches its asset. That is what this checks: the target flown on its
+    present velocity for ``delay_s`` (the first round's time to intercept, the
+    kill assessment and one decision cycle), against the launch acceptability
+    of the fire unit's launchers that hold at least one round of a type with a
+    planning Pk on the target's category, with the time left to the asset.
+    Launchers of the unit that will be empty by then are not known here: a unit
+    needs two rounds in all.
+    """
+    later_pos = pos_m + vel_mps * delay_s[:, None]
+    later_reach = time_to_asset_s - delay_s
+    out = np.zeros(len(pos_m), dtype=bool)
+    own = launcher_idx[launchers.rounds[launcher_idx].sum(axis=1) > 0]
+    if own.size == 0 or int(launchers.rounds[launcher_idx].sum()) < 2:
+        return out
+    for k in range(len(planning.names)):
+        has = own[launchers.rounds[own, k] > 0]
+        if has.size == 0:
+            continue
+        ok, _, _ = launch_acceptability(
+            launchers.pos_enu_m[has],
+            later_pos,
+            vel_mps,
+            frame.altitude_m,
+            mean_speed_mps=planning.mean_speed_mps[k],
+            min_range_m=planning.min_range_m[k],
+            max_range_m=planning.max_range_m[k],
+            max_altitude_m=planning.max_altitude_m[k],
+            max_target_speed_mps=planning.max_target_speed_mps[k],
+            max_flight_s=planning.max_flight_s[k],
+            time_to_asset_s=later_reach,
+            flyout=planning.flyout[k] if planning.flyout else None,
+            launch_elevation_rad=launchers.launch_elevation_rad[has],
+            radius_m=frame.radius_m,
+        )
+        out |= ok.any(axis=0) & (planning.pk[k, categories] > 0)
+    return out & (later_reach > 0)
 
 
 def choose_types(pk: NDArray, cost_usd: NDArray, doctrine: Doctrine) -> NDArray[np.intp]:

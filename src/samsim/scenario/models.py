@@ -159,7 +159,7 @@ class WeaponsStatusChange(_Model):
 
 
 Category = Literal["drone", "cruise_missile", "aircraft", "ballistic"]
-ShotDoctrine = Literal["shoot_shoot", "shoot_look_shoot"]
+ShotDoctrine = Literal["shoot_shoot", "shoot_look_shoot", "adaptive"]
 _CATEGORIES = get_args(Category)
 _SHOT_DOCTRINES = get_args(ShotDoctrine)
 
@@ -191,8 +191,9 @@ class Doctrine(_Model):
     shot_doctrine: dict[Category, ShotDoctrine] = Field(
         default_factory=dict,
         description="shoot_shoot (the default): the salvo at once; shoot_look_shoot: one "
-        "round, a kill assessment, then the next; a mapping category -> name, or one name "
-        "for all categories",
+        "round, a kill assessment, then the next; adaptive: shoot-look-shoot when a second "
+        "engagement could still start after the first round's kill assessment, the whole "
+        "salvo at once when not; a mapping category -> name, or one name for all categories",
     )
     engagement_priority: Literal["threat", "time_to_asset", "value", "category"] = Field(
         default="threat",
@@ -262,8 +263,8 @@ class Doctrine(_Model):
         if isinstance(v, str):
             if v not in _SHOT_DOCTRINES:
                 raise ValueError(
-                    "must be 'shoot_shoot' or 'shoot_look_shoot', or a mapping of threat "
-                    "category to one of them"
+                    "must be 'shoot_shoot', 'shoot_look_shoot' or 'adaptive', or a mapping "
+                    "of threat category to one of them"
                 )
             return dict.fromkeys(_CATEGORIES, v)
         return v
