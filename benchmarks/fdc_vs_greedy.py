@@ -1,16 +1,24 @@
-"""samsim's FDC (optimal weapon-target assignment) against the foundation's greedy FDC.
+"""samsim's FDC against the foundation's greedy FDC.
 
 Run:  python benchmarks/fdc_vs_greedy.py [--replications 200] [--workers 2]
-                                         [--scenario taiwan_north] [--csv FILE] [--shadow]
+                                         [--scenario taiwan_north] [--csv FILE]
+                                         [--baseline foundation|greedy] [--shadow]
+                                         [--arm optimal|greedy --first N]
 
 Runs the same replications (same seeds: common random numbers) of a shipped
-scenario twice, once with ``doctrine.assignment: optimal`` (``solve_wta``) and
-once with ``doctrine.assignment: greedy`` (maximum-marginal-return greedy, the
-foundation FDC's assignment), everything else equal, on samsim's local
-replication runner. Prints the mean leakers, interceptors fired, kills and
-defence cost of each with Student-t 95 % confidence intervals, and the paired
-difference optimal - greedy with its own 95 % interval (the replications share
-their random streams, so the paired interval is the sharper test).
+scenario twice, once with the scenario's doctrine and ``doctrine.assignment:
+optimal`` (``solve_wta``), once with the greedy arm on samsim's local
+replication runner. The greedy arm (``--baseline``): ``foundation`` (the
+default) is the foundation issue's FDC, maximum-marginal-return greedy
+assignment and every salvo fired at once (shoot-shoot, its only shot
+doctrine), the rest of the doctrine as shipped; ``greedy`` changes only the
+assignment. ``--arm`` simulates one arm only (from replication ``--first``),
+to be paired with another run's rows by ``--from-csv A.csv B.csv`` (for each
+arm and replication the row of the first file that has one). Prints the mean
+leakers, interceptors fired, kills and defence cost of each with Student-t
+95 % confidence intervals, and the paired difference optimal - greedy with its
+own 95 % interval (the replications share their random streams, so the paired
+interval is the sharper test).
 ``--csv`` keeps one row per replication and option, written as they finish;
 the two options run in interleaved chunks of ``--chunk`` replications, so an
 interrupted run leaves paired rows, and ``--from-csv FILE`` prints the table
@@ -89,10 +97,11 @@ def _simulate(args, sc, cat, seed: int, rows: dict, wall: dict) -> None:
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     ) as progress:
-        tasks = {o: progress.add_task(f"{sc.name} {o}", total=args.replications) for o in OPTIONS}
-        for start in range(0, args.replications, args.chunk):
+        arms = OPTIONS if args.arm == "both" else (args.arm,)
+        tasks = {o: progress.add_task(f"{sc.name} {o}", total=args.replications) for o in arms}
+        for start in range(args.first, args.replications, args.chunk):
             stop = min(start + args.chunk, args.replications)
-            for opt in OPTIONS:
+            for opt in arms:
 
                 def done(res, opt=opt) -> None:
                     progress.advance(tasks[opt])
@@ -271,7 +280,20 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=None, help="default: the scenario's seed")
     ap.add_argument("--csv", type=Path, default=None, help="write per-replication rows here")
     ap.add_argument("--chunk", type=int, default=10, help="replications per interleaved chunk")
-    ap.add_argument("--from-csv", type=Path, default=None, help="tabulate a --csv file")
+    ap.add_argument(
+        "--from-csv",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="tabulate --csv files (rows of several runs, the first of a replication kept)",
+    )
+    ap.add_argument(
+        "--arm",
+        choices=("both", *OPTIONS),
+        default="both",
+        help="simulate one arm only (its rows to be joined with another run's by --from-csv)",
+    )
+    ap.add_argument("--first", type=int, default=0, help="first replication to simulate")
     ap.add_argument(
         "--wta-check", type=int, default=0, help="replications of the per-instance check"
     )
@@ -290,6 +312,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.shadow and args.baseline != "greedy":
         ap.error("--shadow: needs --baseline greedy (the arms may differ only in the solver)")
+    if args.arm != "both" and (args.shadow or args.from_csv):
+        ap.error("--arm: only for the simulating, chunked mode")
     if args.replications < 2:
         ap.error("--replications: need at least 2 for a confidence interval")
     path = Path(str(resources.files("samsim").joinpath("scenarios"))) / f"{args.scenario}.yaml"
@@ -303,12 +327,15 @@ def main() -> None:
     rows: dict[str, list[dict]] = {o: [] for o in OPTIONS}
     wall = dict.fromkeys(OPTIONS, 0.0)
     if args.from_csv is not None:
-        with args.from_csv.open() as fh:
-            for r in csv.DictReader(fh):
-                rows[r["assignment"]].append(
-                    {m: float(r[m]) for m in METRICS if r.get(m) not in (None, "")}
-                    | {"rep": r["replication"]}
-                )
+        for path in args.from_csv:
+            with path.open() as fh:
+                for r in csv.DictReader(fh):
+                    if any(x["rep"] == r["replication"] for x in rows[r["assignment"]]):
+                        continue
+                    rows[r["assignment"]].append(
+                        {m: float(r[m]) for m in METRICS if r.get(m) not in (None, "")}
+                        | {"rep": r["replication"]}
+                    )
         common = set.intersection(*({r["rep"] for r in rows[o]} for o in OPTIONS))
         rows = {
             o: sorted((r for r in rows[o] if r["rep"] in common), key=lambda r: int(r["rep"]))
@@ -319,6 +346,9 @@ def main() -> None:
         _simulate_shadow(args, sc, cat, seed, rows, wall)
     else:
         _simulate(args, sc, cat, seed, rows, wall)
+        if args.arm != "both":
+            Console().print(f"{args.arm} rows written; pair them with --from-csv")
+            return
     table = Table(
         title=f"{sc.name}: {args.replications} replications, seed {seed}, "
         "mean [95 % CI]; paired = optimal - greedy on the same replications; "
