@@ -307,7 +307,8 @@ def main() -> None:
         choices=BASELINES,
         default="foundation",
         help="the greedy arm: foundation = the foundation's FDC (greedy, shoot-shoot "
-        "salvos); greedy = the shipped doctrine with only the assignment greedy",
+        "salvos); greedy = the shipped doctrine with only the assignment greedy (with "
+        "--from-csv: how to label the rows)",
     )
     args = ap.parse_args()
     if args.shadow and args.baseline != "greedy":
@@ -351,11 +352,16 @@ def main() -> None:
             return
     table = Table(
         title=f"{sc.name}: {args.replications} replications, seed {seed}, "
-        "mean [95 % CI]; paired = optimal - greedy on the same replications; "
-        f"greedy = {args.baseline if args.from_csv is None else 'as in the CSV'}"
+        "mean [95 % CI]; paired = optimal - greedy on the same replications"
     )
+    labels = {
+        "optimal": "optimal (samsim FDC)",
+        "greedy": "greedy, shoot-shoot (foundation FDC)"
+        if args.baseline == "foundation"
+        else "greedy",
+    }
     table.add_column("metric")
-    for col in (*OPTIONS, "paired difference"):
+    for col in (*(labels[o] for o in OPTIONS), "paired difference"):
         table.add_column(col, justify="right")
     for m in METRICS:
         if any(m not in r for o in OPTIONS for r in rows[o]):
