@@ -981,7 +981,7 @@ TUNING_GRID = {
     # for the 4 g turns.
     "heavy_clutter": [
         dict(q=q, prior_speed_mps=300.0, min_points=m, delete_after=3)
-        for m in (4, 5, 6, 7)
+        for m in (4, 5, 6, 7, 8)
         for q in (5.0, 20.0)
     ],
     # Drones to 2.5 km/s ballistic missiles: the initiation prior speed and the

@@ -215,13 +215,8 @@ def pair_terms(
     q_cv,
     q_ct,
     q_turn,
-    unbiased_mixing,
 ):
     """IMM mixing, mode-matched prediction and measurement prediction of each pair.
-
-    With ``unbiased_mixing`` the constant-velocity model's missing turn rate
-    is taken as the coordinated-turn model's (mean and variance) when the
-    models are mixed, as :func:`samsim.tracking.imm.mix` does.
 
     Returns c (k, M), xp (k, M, NX), Pp (k, M, NX, NX), nu (k, M, d),
     S, S_inv (k, M, d, d), PHt (k, M, NX, d), d2 (k, M), loglik (k, M) with
@@ -244,8 +239,6 @@ def pair_terms(
     dev = np.empty((M, NX))
     x0 = np.empty((M, NX))
     P0 = np.empty((M, NX, NX))
-    xa = np.empty((M, NX))
-    Pa = np.empty((M, NX, NX))
     F = np.empty((NX, NX))
     L = np.empty((NX, NX))
     pts = np.empty((2 * NX, NX))
@@ -267,14 +260,6 @@ def pair_terms(
             T[1, 1] = 1.0 - T[1, 0]
         else:
             T[0, 0], T[0, 1], T[1, 0], T[1, 1] = 1.0, 0.0, 0.0, 1.0
-        for a in range(M):
-            for i in range(NX):
-                xa[a, i] = xm[r, a, i]
-                for i2 in range(NX):
-                    Pa[a, i, i2] = Pm[r, a, i, i2]
-        if unbiased_mixing:
-            xa[0, 6] = xm[r, 1, 6]
-            Pa[0, 6, 6] = Pm[r, 1, 6, 6]
         # Mixing (interaction): weights mu_{a|b} = mu_a T_ab / c_b.
         for b in range(M):
             cb = 0.0
@@ -286,16 +271,16 @@ def pair_terms(
             for i in range(NX):
                 acc = 0.0
                 for a in range(M):
-                    acc += W[a, b] * xa[a, i]
+                    acc += W[a, b] * xm[r, a, i]
                 x0[b, i] = acc
             for a in range(M):
                 for i in range(NX):
-                    dev[a, i] = xa[a, i] - x0[b, i]
+                    dev[a, i] = xm[r, a, i] - x0[b, i]
             for i in range(NX):
                 for i2 in range(i, NX):
                     acc = 0.0
                     for a in range(M):
-                        acc += W[a, b] * (Pa[a, i, i2] + dev[a, i] * dev[a, i2])
+                        acc += W[a, b] * (Pm[r, a, i, i2] + dev[a, i] * dev[a, i2])
                     P0[b, i, i2] = acc
                     P0[b, i2, i] = acc
         _predict_cv(x0[0], P0[0], dt, q_cv, xp[k, 0], Pp[k, 0], F)

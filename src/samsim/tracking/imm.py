@@ -53,41 +53,20 @@ def transition_probs(dt_s: NDArray, sojourn_s: tuple[float, float]) -> NDArray:
     return T
 
 
-def mix(
-    mu: NDArray, xm: NDArray, Pm: NDArray, T: NDArray, unbiased: bool = False
-) -> tuple[NDArray, NDArray, NDArray]:
+def mix(mu: NDArray, xm: NDArray, Pm: NDArray, T: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     """IMM interaction step.
-
-    The constant-velocity model has no turn rate (its ``w`` is held at zero).
-    Mixed as if it were a zero turn rate known exactly, it drags the
-    coordinated-turn model's estimate toward zero at every step, by the share
-    of the constant-velocity model in the mixing weights: while a track flies
-    straight that share is large, so when a turn starts the coordinated-turn
-    model cannot build up its turn rate over the scans it takes to observe
-    one. With ``unbiased`` the missing component is filled with the
-    coordinated-turn model's own mean and variance before mixing ("unbiased
-    mixing" of Granstrom, Willett and Bar-Shalom, "Systematic approach to IMM
-    mixing for unequal dimension states", IEEE T-AES 51(4), 2015), so the
-    turn rate is carried over unchanged.
 
     Parameters
     ----------
     mu : (k, M) mode probabilities
     xm, Pm : (k, M, NX), (k, M, NX, NX) mode-matched estimates
     T : (k, M, M) mode transition probabilities
-    unbiased : fill the constant-velocity model's turn rate from the
-        coordinated-turn model before mixing
 
     Returns
     -------
     c : (k, M) predicted mode probabilities
     x0, P0 : mixed initial conditions of each model
     """
-    if unbiased:
-        xm = xm.copy()
-        Pm = Pm.copy()
-        xm[:, CV, 6] = xm[:, CT, 6]
-        Pm[:, CV, 6, 6] = Pm[:, CT, 6, 6]
     joint = mu[:, :, None] * T  # (k, i, j)
     c = joint.sum(axis=1)
     w = joint / np.maximum(c[:, None, :], 1e-300)  # mu_{i|j}

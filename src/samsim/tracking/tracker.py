@@ -70,9 +70,6 @@ class TrackerParams:
     q_turn_rad2ps3: float = 1e-2  # turn-rate random walk of the coordinated-turn model
     sojourn_s: tuple[float, float] = (120.0, 10.0)  # mean time spent in each model
     motion: str = "imm"  # "imm" of both models, or one model alone: "cv" or "ct"
-    # Fill the constant-velocity model's missing turn rate from the
-    # coordinated-turn model when mixing (imm.mix), instead of a known zero.
-    unbiased_mixing: bool = False
     init_mode_prob_ct: float = 0.1
     init_turn_rate_sigma_rps: float = 0.05
     gate_chi2: float = 16.27  # 3 degrees of freedom, P = 0.999
@@ -432,7 +429,6 @@ def _pair_terms(
                 params.q_cv_m2ps3,
                 params.q_ct_m2ps3,
                 params.q_turn_rad2ps3,
-                params.unbiased_mixing,
             ),
         )
     k = rows.size
@@ -442,9 +438,7 @@ def _pair_terms(
         T = imm.transition_probs(dt, params.sojourn_s)
     else:
         T = np.broadcast_to(np.eye(M), (k, M, M))
-    c, x0, P0 = imm.mix(
-        table.mode_prob[rows], table.xm[rows], table.Pm[rows], T, params.unbiased_mixing
-    )
+    c, x0, P0 = imm.mix(table.mode_prob[rows], table.xm[rows], table.Pm[rows], T)
     xp, Pp = imm.predict_models(
         x0, P0, dt, params.q_cv_m2ps3, params.q_ct_m2ps3, params.q_turn_rad2ps3
     )
@@ -549,44 +543,13 @@ def _set_mode_prob(table: TrackTable, rows: NDArray[np.intp], log_post: NDArray)
 # --- stage 1: established tracks ----------------------------------------------------------
 
 
-def _radius_terms(
-    table: TrackTable,
-    live: NDArray[np.intp],
-    t_ref: float,
-    spread: float,
-    params: TrackerParams,
-):
-    """Terms of the pre-gate radius around each track's straight-line prediction.
-
-    Returns ``dt`` [s] (time to the farthest measurement of the batch), the
-    position variance [m^2] to allow for and the speed [m/s] and offset [m]
-    of the prediction. The variance and offset are the largest over the IMM's
-    models, not the combination's: a track that flies straight keeps a small
-    combined covariance, but its coordinated-turn model, whose turn rate is
-    uncertain by a tenth of a radian per second or more, predicts a much
-    wider spread when the target starts to turn, all the more after missed
-    looks; that model's gate is the one that must catch the return
-    (a turn-rate error ``dw`` bends the path by ``v dw dt^2 / 2``, and the
-    turn rate's random walk adds ``q_turn v^2 dt^5 / 20``, as in
-    :func:`samsim.tracking.imm.ct_noise`).
-    """
+def _radius_terms(table: TrackTable, live: NDArray[np.intp], t_ref: float, spread: float):
     dt = np.abs(t_ref - table.time_s[live]) + spread
-    Pm = table.Pm[live]  # (n, M, NX, NX)
-    xm = table.xm[live]
-    pos_var = np.trace(Pm[..., :3, :3], axis1=-2, axis2=-1)
-    vel_var = np.trace(Pm[..., 3:6, 3:6], axis1=-2, axis2=-1)
-    var = pos_var + vel_var * dt[:, None] ** 2  # (n, M)
+    pos_var = np.trace(table.P[live, :3, :3], axis1=1, axis2=2)
+    vel_var = np.trace(table.P[live, 3:, 3:], axis1=1, axis2=2)
     speed = np.linalg.norm(table.x[live, 3:], axis=1)
-    bend = (0.5 * speed * dt**2) ** 2 * (Pm[:, imm.CT, 6, 6] + params.q_turn_rad2ps3 * dt)
-    var[:, imm.CT] += bend + params.q_turn_rad2ps3 * speed**2 * dt**5 / 20.0
-    # Each model's own prediction departs from the combined straight line by
-    # its position and velocity difference and by its turn.
-    offset = (
-        np.linalg.norm(xm[..., :3] - table.x[live, None, :3], axis=-1)
-        + np.linalg.norm(xm[..., 3:6] - table.x[live, None, 3:], axis=-1) * dt[:, None]
-        + 0.5 * np.abs(xm[..., 6]) * speed[:, None] * dt[:, None] ** 2
-    )
-    return dt, var.max(axis=1), speed, offset.max(axis=1)
+    turn = 0.5 * np.abs(table.turn_rate_rps[live]) * speed * dt**2
+    return dt, pos_var + vel_var * dt**2, speed, turn
 
 
 def _update_established(
@@ -611,7 +574,7 @@ def _update_established(
     t = meas.time_s[group]
     t_ref = float(t.mean())
     spread = float(np.max(np.abs(t - t_ref)))
-    dt, pos_var, speed, turn = _radius_terms(table, live, t_ref, spread, params)
+    dt, pos_var, speed, turn = _radius_terms(table, live, t_ref, spread)
     q = max(params.q_cv_m2ps3, params.q_ct_m2ps3)
     sig = meas.sigma[group]
     meas_var = float(np.max(sig[:, 0] ** 2 + (meas.z[group, 0] * sig[:, 1:].max(axis=1)) ** 2))
@@ -940,7 +903,7 @@ def _update_angles(
     t = meas.time_s[group]
     t_ref = float(t.mean())
     spread = float(np.max(np.abs(t - t_ref)))
-    dt, pos_var, speed, turn = _radius_terms(table, live, t_ref, spread, params)
+    dt, pos_var, speed, turn = _radius_terms(table, live, t_ref, spread)
     q = max(params.q_cv_m2ps3, params.q_ct_m2ps3)
     sensor = meas.sensor_pos_m[group[0]]
     rel = table.position_at(live, t_ref) - sensor
