@@ -89,6 +89,14 @@ def params_for(
     three. JPDA's clutter density is the false alarms per scan over the
     measurement volume (range extent times 2 pi times elevation extent).
 
+    The score to confirm is Wald's threshold ln(1 / alpha) of a sequential
+    test, alpha being the chance that a track started on a false alarm is
+    confirmed, set so that the false alarms of one scan confirm about
+    ``FALSE_TRACKS_PER_SCAN`` tracks: ln(clutter_per_scan / 0.1), at least 4
+    (up to 55 false alarms per scan, 4 as in the engine). In 450 false alarms
+    per scan a fixed 4 confirmed about four tracks per scan on clutter, which
+    then took the returns of targets entering turns.
+
     The coordinated-turn model's white-noise acceleration is 1 m^2/s^3 rather
     than the engine's 0.2 (``TrackerParams``): at a scan-based radar's 2 s
     revisit its turn-rate estimate lags the first scans of a 4 g turn, and the
