@@ -420,7 +420,7 @@ def run_samsim(sc: Scenario, det: pd.DataFrame, **overrides) -> tuple[pd.DataFra
 # confirm, scans without update before deletion of a confirmed / held track. Each
 # the best mean GOSPA of its TUNING_GRID on seed 101 (--tune-stonesoup); for
 # heavy_clutter the points run were q = 20 with M = 4 to 7 and q = 5 with M = 6
-# and 7 (best q = 5, M = 7; M = 8 not run, docs/benchmarks.md).
+# to 8 (best q = 5, M = 7; docs/benchmarks.md).
 STONESOUP_TUNING = {
     "cruise_turn": dict(q=5.0, prior_speed_mps=300.0, min_points=3, delete_after=3),
     "drones_crossing": dict(q=0.1, prior_speed_mps=100.0, min_points=3, delete_after=3),
