@@ -15,6 +15,11 @@ from numpy.typing import NDArray
 from samsim.tracking.table import CONFIRMED, FREE, TrackTable
 from samsim.tracking.tracker import Measurements, TrackerParams, step
 
+# Confirmation: expected tracks confirmed on false alarms per scan, and the
+# least track score to confirm (the engine's TrackerParams default).
+FALSE_TRACKS_PER_SCAN = 0.1
+CONFIRM_SCORE_MIN = 4.0
+
 REQUIRED_COLUMNS = ("scan", "time_s", "range_m", "azimuth_rad", "elevation_rad")
 OUTPUT_COLUMNS = ("scan", "time_s", "track_id", "east_m", "north_m", "up_m")
 
@@ -83,12 +88,36 @@ def params_for(
     missed looks as make a live target's loss less likely than 1 %, at least
     three. JPDA's clutter density is the false alarms per scan over the
     measurement volume (range extent times 2 pi times elevation extent).
+
+    The score to confirm is Wald's threshold ln(1 / alpha) of a sequential
+    test, alpha being the chance that a track started on a false alarm is
+    confirmed, set so that the false alarms of one scan confirm about
+    ``FALSE_TRACKS_PER_SCAN`` tracks: ln(clutter_per_scan / 0.1), at least 4
+    (up to 55 false alarms per scan, 4 as in the engine). In 450 false alarms
+    per scan a fixed 4 confirmed about four tracks per scan on clutter, which
+    then took the returns of targets entering turns.
+
+    The coordinated-turn model's white-noise acceleration is 1 m^2/s^3 rather
+    than the engine's 0.2 (``TrackerParams``): at a scan-based radar's 2 s
+    revisit its turn-rate estimate lags the first scans of a 4 g turn, and the
+    extra acceleration noise lets it follow the speed and heading change
+    meanwhile, so fewer tracks are drawn off by clutter in the turn (chosen on
+    heavy_clutter seeds 2 to 10 and 101 of ``benchmarks/tracking_vs_stonesoup.py``,
+    no change on the other scenarios' seeds; docs/benchmarks.md).
     """
     m, n = 3, 4
+    # Wald's upper threshold ln((1 - beta) / alpha), with alpha (the chance
+    # that a track started on a false alarm is confirmed) such that the
+    # false alarms of a scan confirm about FALSE_TRACKS_PER_SCAN tracks.
+    confirm_score = max(
+        CONFIRM_SCORE_MIN, math.log(max(clutter_per_scan, 1.0) / FALSE_TRACKS_PER_SCAN)
+    )
     miss_prob = 1.0 - prob_detection
     misses = 3 if miss_prob <= 0 else max(3, math.ceil(math.log(0.01) / math.log(miss_prob)))
     return TrackerParams(
+        q_ct_m2ps3=1.0,
         confirm_hits=m,
+        confirm_score=confirm_score,
         confirm_looks=n,
         delete_misses_confirmed=misses,
         max_coast_s=1e9,
