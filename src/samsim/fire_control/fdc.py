@@ -73,6 +73,34 @@ class PlanningTable:
     endgame_speed_mps: NDArray = field(default_factory=lambda: np.zeros(0))
     pk_edge_fraction: NDArray = field(default_factory=lambda: np.zeros((0, 0)))
 
+    def acceptability(
+        self,
+        k: int,
+        frame: LocalFrame,
+        launchers: Launchers,
+        launcher_idx: NDArray[np.intp],
+        pos_m: NDArray,
+        vel_mps: NDArray,
+        time_to_asset_s: NDArray,
+    ) -> tuple[NDArray, NDArray, NDArray]:
+        """``launch_acceptability`` of type ``k`` from launchers ``launcher_idx`` on targets."""
+        return launch_acceptability(
+            launchers.pos_enu_m[launcher_idx],
+            pos_m,
+            vel_mps,
+            frame.altitude_m,
+            mean_speed_mps=self.mean_speed_mps[k],
+            min_range_m=self.min_range_m[k],
+            max_range_m=self.max_range_m[k],
+            max_altitude_m=self.max_altitude_m[k],
+            max_target_speed_mps=self.max_target_speed_mps[k],
+            max_flight_s=self.max_flight_s[k],
+            time_to_asset_s=time_to_asset_s,
+            flyout=self.flyout[k] if self.flyout else None,
+            launch_elevation_rad=launchers.launch_elevation_rad[launcher_idx],
+            radius_m=frame.radius_m,
+        )
+
     @classmethod
     def from_catalog(cls, types: dict[str, InterceptorType]) -> PlanningTable:
         names = tuple(types)
@@ -421,22 +449,7 @@ def decide(
         has = launchers.rounds[ready, k] > 0
         if not has.any():
             continue
-        ok, t, pip = launch_acceptability(
-            launchers.pos_enu_m[ready],
-            pos,
-            vel,
-            frame.altitude_m,
-            mean_speed_mps=planning.mean_speed_mps[k],
-            min_range_m=planning.min_range_m[k],
-            max_range_m=planning.max_range_m[k],
-            max_altitude_m=planning.max_altitude_m[k],
-            max_target_speed_mps=planning.max_target_speed_mps[k],
-            max_flight_s=planning.max_flight_s[k],
-            time_to_asset_s=t_reach,
-            flyout=planning.flyout[k] if planning.flyout else None,
-            launch_elevation_rad=launchers.launch_elevation_rad[ready],
-            radius_m=frame.radius_m,
-        )
+        ok, t, pip = planning.acceptability(k, frame, launchers, ready, pos, vel, t_reach)
         ok &= has[:, None]
         pk[:, :, k] = planning.pk_of(
             k,
@@ -584,22 +597,7 @@ def look_feasible(
         has = own[launchers.rounds[own, k] > 0]
         if has.size == 0:
             continue
-        ok, _, _ = launch_acceptability(
-            launchers.pos_enu_m[has],
-            later_pos,
-            vel_mps,
-            frame.altitude_m,
-            mean_speed_mps=planning.mean_speed_mps[k],
-            min_range_m=planning.min_range_m[k],
-            max_range_m=planning.max_range_m[k],
-            max_altitude_m=planning.max_altitude_m[k],
-            max_target_speed_mps=planning.max_target_speed_mps[k],
-            max_flight_s=planning.max_flight_s[k],
-            time_to_asset_s=later_reach,
-            flyout=planning.flyout[k] if planning.flyout else None,
-            launch_elevation_rad=launchers.launch_elevation_rad[has],
-            radius_m=frame.radius_m,
-        )
+        ok, _, _ = planning.acceptability(k, frame, launchers, has, later_pos, vel_mps, later_reach)
         out |= ok.any(axis=0) & (planning.pk[k, categories] > 0)
     return out & (later_reach > 0)
 

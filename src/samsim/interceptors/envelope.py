@@ -114,6 +114,18 @@ class FlyoutSet:
     seeker_ir: bool = False
     seeker_range_m: float = 0.0
 
+    @property
+    def grids(self) -> tuple[NDArray, ...]:
+        """The table axes and values in the order the compiled kernels take them."""
+        return (
+            self.ground_range_m,
+            self.altitude_m,
+            self.time_s,
+            self.speed_mps,
+            self.gamma_rad,
+            self.accel_mps2,
+        )
+
     @classmethod
     def from_tables(
         cls, tables: list[FlyoutTable], itype: InterceptorType | None = None
@@ -591,12 +603,7 @@ def solve_intercepts(
         np.ascontiguousarray(target_vel_mps, dtype=np.float64),
         np.ascontiguousarray(np.broadcast_to(time_to_asset_s, (n_t,)), dtype=np.float64),
         float(radius_m),
-        flyout.ground_range_m,
-        flyout.altitude_m,
-        flyout.time_s,
-        flyout.speed_mps,
-        flyout.gamma_rad,
-        flyout.accel_mps2,
+        *flyout.grids,
         float(flyout.min_accel_mps2),
         float(flyout.min_range_m),
         float(flyout.max_target_speed_mps),
@@ -658,12 +665,7 @@ def arrival_state(
         np.ascontiguousarray(pip_m, dtype=np.float64),
         np.ascontiguousarray(ok, dtype=np.bool_),
         float(radius_m),
-        flyout.ground_range_m,
-        flyout.altitude_m,
-        flyout.time_s,
-        flyout.speed_mps,
-        flyout.gamma_rad,
-        flyout.accel_mps2,
+        *flyout.grids,
         v,
         acc,
     )
@@ -739,12 +741,7 @@ def engagement_envelope(
         dd.ravel(),
         xx.ravel(),
         float(target_speed_mps),
-        fs.ground_range_m,
-        fs.altitude_m,
-        fs.time_s,
-        fs.speed_mps,
-        fs.gamma_rad,
-        fs.accel_mps2,
+        *fs.grids,
         fs.min_accel_mps2,
         fs.min_range_m,
         fs.max_target_speed_mps,
