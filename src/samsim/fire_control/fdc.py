@@ -44,7 +44,13 @@ from samsim.fire_control.launchers import Launchers
 from samsim.fire_control.pk import geometry_pk
 from samsim.fire_control.wta import greedy_wta, solve_wta
 from samsim.geo import LocalFrame
-from samsim.interceptors.envelope import RESERVE, SCAN_STEP_S, FlyoutSet, arrival_state
+from samsim.interceptors.envelope import (
+    REACH_SLACK_M,
+    REACH_SLACK_S,
+    RESERVE,
+    arrival_state,
+    may_intercept,
+)
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES
 from samsim.tracking.table import TrackTable
@@ -139,38 +145,30 @@ class PlanningTable:
         """(T,) False where no launcher (L, 3) can accept type ``k`` on a target: a cheap,
         conservative pre-filter of ``acceptability`` (True does not mean acceptable).
 
-        An acceptable launch needs an intercept time t < ``time_to_asset_s`` and,
-        with fly-out tables, t no later than the tables' longest time of flight
-        (plus one search step) at a predicted intercept point p + v t inside the
-        tables (ground range and height); without them, t within ``max_flight_s``
-        and the point within ``max_range_m``. Here the target's whole path up to
-        that time is tested against a sphere around each launcher that contains
-        every such point, with ``_REACH_SLACK_M`` and ``_REACH_SLACK_S`` to spare.
+        With fly-out tables this is ``envelope.may_intercept``. Without them an
+        acceptable launch needs an intercept time t < ``time_to_asset_s`` and
+        within ``max_flight_s``, at a predicted intercept point p + v t within
+        ``max_range_m``: the target's path up to that time is tested against that
+        sphere around each launcher, with ``REACH_SLACK_M`` and ``REACH_SLACK_S``
+        to spare.
         """
         n_t = len(pos_m)
         if len(launcher_pos_m) == 0 or n_t == 0:
             return np.zeros(n_t, dtype=bool)
         fs = self.flyout[k] if self.flyout else None
         if fs is not None:
-            reach_m, top_m, t_max_s = _flyout_limits(fs)
-            centre = np.array([0.0, 0.0, radius_m])
-            r_launcher_m = np.linalg.norm(launcher_pos_m + centre, axis=1)
-            # |PIP - L|^2 = (r_a - r_b)^2 + 2 r_a r_b (1 - cos(g / R)) with g the ground
-            # range: at most |r_a - r_b| + sqrt(r_a r_b) g / R, with r_b - r_a in the
-            # table's height range (the lookup's floor is 50 m below the first row).
-            height_span_m = max(top_m, 0.0) + 52.0
-            limit_m = height_span_m + (r_launcher_m + max(top_m, 0.0)) / radius_m * reach_m
-            t_lim_s = t_max_s + SCAN_STEP_S
-        else:
-            limit_m = np.full(len(launcher_pos_m), float(self.max_range_m[k]))
-            t_lim_s = float(self.max_flight_s[k])
-        t_end_s = np.fmin(t_lim_s, np.asarray(time_to_asset_s, dtype=float)) + _REACH_SLACK_S
+            return may_intercept(fs, launcher_pos_m, pos_m, vel_mps, time_to_asset_s, radius_m).any(
+                axis=0
+            )
+        limit_m = float(self.max_range_m[k])
+        t_lim_s = float(self.max_flight_s[k])
+        t_end_s = np.fmin(t_lim_s, np.asarray(time_to_asset_s, dtype=float)) + REACH_SLACK_S
         t_end_s = np.maximum(t_end_s, 0.0)
         d = pos_m[None, :, :] - launcher_pos_m[:, None, :]  # (L, T, 3)
         v2 = np.maximum(np.sum(vel_mps * vel_mps, axis=1), 1e-12)
         t_cpa = np.clip(-np.sum(d * vel_mps[None], axis=2) / v2, 0.0, t_end_s)
         miss_m = np.linalg.norm(d + vel_mps[None] * t_cpa[..., None], axis=2)
-        return (miss_m <= limit_m[:, None] + _REACH_SLACK_M).any(axis=0)
+        return (miss_m <= limit_m + REACH_SLACK_M).any(axis=0)
 
     def pk_of(
         self,
@@ -201,30 +199,6 @@ class PlanningTable:
             edge_fraction=self.pk_edge_fraction[k, categories][None, :],
         )
         return np.where(ok, pk, 0.0)
-
-
-# Slack of the decision cycle's pre-filter (``PlanningTable.may_reach``): far above
-# rounding, so that it never drops a target the full computation would accept.
-_REACH_SLACK_M = 100.0
-_REACH_SLACK_S = 1.0
-_LIMITS: dict[int, tuple[FlyoutSet, tuple[float, float, float]]] = {}
-
-
-def _flyout_limits(fs: FlyoutSet) -> tuple[float, float, float]:
-    """Longest reachable ground range [m], top height [m] and longest time of flight [s]
-    of a type's fly-out tables (any elevation), as ``solve_intercepts`` bounds its search."""
-    hit = _LIMITS.get(id(fs))
-    if hit is not None and hit[0] is fs:
-        return hit[1]
-    finite = np.isfinite(fs.time_s)
-    if finite.any():
-        reach_m = float(fs.ground_range_m[finite.any(axis=(0, 2))].max())
-        t_max_s = float(fs.time_s[finite].max())
-    else:
-        reach_m, t_max_s = 0.0, 0.0
-    out = (reach_m, float(fs.altitude_m[-1]), t_max_s)
-    _LIMITS[id(fs)] = (fs, out)
-    return out
 
 
 @dataclass(slots=True)

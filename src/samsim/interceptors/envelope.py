@@ -614,6 +614,134 @@ def solve_intercepts(
     return ok, t, pip
 
 
+# A cheap, conservative pre-filter of ``solve_intercepts`` (``may_intercept``): slack on
+# distances [m] and times [s], the time step of its scan [s], and the bound on how fast
+# a target's ground range and height from a launcher can change, as a multiple of its
+# speed (1.01 holds for any point above 63 km below the sphere).
+REACH_SLACK_M = 100.0
+REACH_SLACK_S = 1.0
+REACH_STEP_S = 4.0
+_LIPSCHITZ = 1.01
+_REACH: dict[int, tuple[FlyoutSet, tuple]] = {}
+
+
+def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
+    """What bounds an intercept in the tables: (time [s], ground range [m]) steps and limits.
+
+    Returns ``time_s`` (n,) ascending and ``range_m`` (n,): no point whose
+    interpolated time of flight is at most ``time_s[i]`` lies beyond ``range_m[i]``
+    (the farthest corner of a table cell with a finite time of flight at every
+    corner, whose least corner time is at most ``time_s[i]``); the top height of
+    the tables [m]; and the longest finite time of flight [s].
+    """
+    hit = _REACH.get(id(flyout))
+    if hit is not None and hit[0] is flyout:
+        return hit[1]
+    t = flyout.time_s
+    corner = np.minimum(
+        np.minimum(t[:, :-1, :-1], t[:, 1:, :-1]), np.minimum(t[:, :-1, 1:], t[:, 1:, 1:])
+    )  # (e, nr - 1, nh - 1); inf unless every corner is finite
+    far = np.broadcast_to(flyout.ground_range_m[1:, None], corner.shape[1:])
+    far = np.broadcast_to(far, corner.shape)
+    fin = np.isfinite(corner)
+    order = np.argsort(corner[fin], kind="stable")
+    time_s = np.ascontiguousarray(corner[fin][order])
+    range_m = np.ascontiguousarray(np.maximum.accumulate(far[fin][order]))
+    finite = np.isfinite(t)
+    t_max_s = float(t[finite].max()) if finite.any() else 0.0
+    out = (time_s, range_m, float(flyout.altitude_m[-1]), t_max_s)
+    _REACH[id(flyout)] = (flyout, out)
+    return out
+
+
+@jit
+def _range_by(time_s, range_m, t):  # pragma: no cover - compiled
+    """Farthest ground range [m] of a point reached within t [s] (-inf: none)."""
+    i = np.searchsorted(time_s, t, side="right") - 1
+    return range_m[i] if i >= 0 else -np.inf
+
+
+@jit
+def _reach_kernel(
+    l_pos, t_pos, t_vel, t_end, radius, time_s, range_m, h_top, max_tgt_speed, seeker_m, out
+):  # pragma: no cover - compiled
+    for b in range(t_pos.shape[0]):
+        vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
+        speed = np.sqrt(vx * vx + vy * vy + vz * vz)
+        te = t_end[b]
+        lip = _LIPSCHITZ * speed
+        g_end = _range_by(time_s, range_m, te + REACH_SLACK_S)
+        for a in range(l_pos.shape[0]):
+            out[a, b] = False
+            if speed > max_tgt_speed:
+                continue
+            lx, ly, lz = l_pos[a, 0], l_pos[a, 1], l_pos[a, 2]
+            px, py, pz = t_pos[b, 0], t_pos[b, 1], t_pos[b, 2]
+            if seeker_m >= 0.0:
+                rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
+                if rng > seeker_m + REACH_SLACK_M:
+                    continue
+            gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
+            if gr - lip * te - REACH_SLACK_M > g_end:
+                continue
+            t = 0.0
+            while t <= te:
+                tau = min(t + REACH_STEP_S, te)
+                gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
+                d = lip * (tau - t) + REACH_SLACK_M
+                if (
+                    hr - d <= h_top
+                    and hr + d >= -50.0
+                    and gr - d <= _range_by(time_s, range_m, tau + REACH_SLACK_S)
+                ):
+                    out[a, b] = True
+                    break
+                t += REACH_STEP_S
+
+
+def may_intercept(
+    flyout: FlyoutSet,
+    launcher_pos_m: NDArray,
+    target_pos_m: NDArray,
+    target_vel_mps: NDArray,
+    time_to_asset_s: NDArray,
+    radius_m: float,
+) -> NDArray[np.bool_]:
+    """(L, k) False where ``solve_intercepts`` (with the seeker check of a type that
+    locks on before launch) cannot accept the launch: a cheap, conservative pre-filter.
+
+    An accepted launch has an intercept time t in (0, T], T the earlier of
+    ``time_to_asset_s`` and the tables' longest time of flight plus one search
+    step, at which the target's predicted point lies inside the tables' heights
+    and within the ground range the tables reach by t (``reach_limits``). This
+    scans each target's straight path up to T in ``REACH_STEP_S`` steps, allowing
+    for how far it can move within a step, with ``REACH_SLACK_M`` and
+    ``REACH_SLACK_S`` to spare; True does not mean acceptable.
+    """
+    n_l, n_t = len(launcher_pos_m), len(target_pos_m)
+    out = np.zeros((n_l, n_t), dtype=bool)
+    if n_l == 0 or n_t == 0:
+        return out
+    time_s, range_m, h_top, t_max_s = reach_limits(flyout)
+    if time_s.size == 0:
+        return out
+    t_end = np.fmin(t_max_s + SCAN_STEP_S, np.asarray(time_to_asset_s, dtype=np.float64))
+    _reach_kernel(
+        np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
+        np.ascontiguousarray(target_pos_m, dtype=np.float64),
+        np.ascontiguousarray(target_vel_mps, dtype=np.float64),
+        np.ascontiguousarray(np.broadcast_to(t_end, (n_t,))),
+        float(radius_m),
+        time_s,
+        range_m,
+        h_top,
+        float(flyout.max_target_speed_mps),
+        float(flyout.seeker_range_m) if flyout.lock_before_launch else -1.0,
+        out,
+    )
+    return out
+
+
 @jit
 def _arrival_kernel(
     l_pos, l_el, pip, ok, radius, r_axis, h_axis, time, speed, gamma, accel, v_out, a_out
@@ -815,7 +943,9 @@ __all__ = [
     "engagement_envelope",
     "flyout_set",
     "flyout_table",
+    "may_intercept",
     "planning_flyout",
+    "reach_limits",
     "solve_intercepts",
     "table_grid",
     "table_key",
