@@ -8,11 +8,12 @@
   orders with and without it.
 """
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from samsim.fire_control import Fdc, PlanningTable, decide
-from samsim.fire_control import fdc as fdc_mod
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.evaluate import HORIZON_S, THREAT_MARGIN_M, evaluate_threats
 from samsim.geo import LocalFrame
@@ -79,7 +80,7 @@ def test_compiled_threat_evaluation_equals_the_array_expressions(seed):
 
 
 def _planning(catalog, launchers):
-    return fdc_mod.replace(
+    return replace(
         PlanningTable.from_catalog(catalog.interceptors),
         flyout=planning_flyout(
             catalog.interceptors, launchers.loadout, launchers.launch_elevation_rad

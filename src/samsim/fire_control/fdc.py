@@ -25,7 +25,7 @@ them unless ``doctrine.fire_units_per_target`` allows more units on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -352,7 +352,16 @@ class PictureView:
 
     def seen_again(self) -> PictureView:
         """The same view for another FDC: the identification changes are reported once."""
-        return replace(self, changed=np.zeros(0, np.intp))
+        return PictureView(
+            self.time_s,
+            self.rows,
+            self.pos,
+            self.vel,
+            self.threat,
+            self.ident,
+            np.zeros(0, np.intp),
+            self.categories,
+        )
 
 
 def view_picture(
@@ -438,8 +447,13 @@ def decide(
     )
     if engaged_elsewhere:
         limit = doctrine.fire_units_per_target
-        tids = tracks.track_id[rows]
-        eligible &= np.array([engaged_elsewhere.get(int(t), 0) < limit for t in tids], bool)
+        if limit <= 0:
+            eligible[:] = False
+        else:
+            tids = tracks.track_id[rows]
+            for tid, units in engaged_elsewhere.items():
+                if units >= limit:
+                    eligible &= tids != tid
     if not eligible.any():
         return CycleResult([], changed)
     cats_all = view.categories
@@ -461,8 +475,9 @@ def decide(
     # Most cycles: every eligible track is still far beyond reach of the ready launchers.
     n_types = len(planning.names)
     reach = np.zeros((n_types, rows.size), dtype=bool)  # (K, T) pre-filter per type
+    rounds = launchers.rounds[ready]
     for k in range(n_types):
-        has = launchers.rounds[ready, k] > 0
+        has = rounds[:, k] > 0
         if has.any():
             reach[k] = planning.may_reach(
                 k, launchers.pos_enu_m[ready[has]], pos, vel, t_reach, frame.radius_m

@@ -82,9 +82,16 @@ def identify(
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
     """(k,) True where the rules of engagement allow firing at a track."""
+    return _ALLOWED[weapons_status][ident]
+
+
+def _allowed(ids: tuple[int, ...]) -> NDArray[np.bool_]:
     allowed = np.zeros(len(ID_CONFIDENCE), dtype=bool)  # one entry per identification code
-    allowed[list(ENGAGEABLE_IDS[weapons_status])] = True
-    return allowed[ident]
+    allowed[list(ids)] = True
+    return allowed
+
+
+_ALLOWED = {status: _allowed(ids) for status, ids in ENGAGEABLE_IDS.items()}
 
 
 def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:

@@ -726,11 +726,13 @@ def may_intercept(
     if time_s.size == 0:
         return out
     t_end = np.fmin(t_max_s + SCAN_STEP_S, np.asarray(time_to_asset_s, dtype=np.float64))
+    if t_end.shape != (n_t,):
+        t_end = np.full(n_t, t_end)
     _reach_kernel(
         np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
         np.ascontiguousarray(target_pos_m, dtype=np.float64),
         np.ascontiguousarray(target_vel_mps, dtype=np.float64),
-        np.ascontiguousarray(np.broadcast_to(t_end, (n_t,))),
+        t_end,
         float(radius_m),
         time_s,
         range_m,
