@@ -207,8 +207,10 @@ def test_decide_gives_the_same_orders_without_the_prefilter(catalog, monkeypatch
                 if not use_filter:
                     m.setattr(
                         PlanningTable,
-                        "may_reach",
-                        lambda self, k, lp, pos, *a: np.ones(len(pos), dtype=bool),
+                        "reach_mask",
+                        lambda self, lp, rounds, pos, *a: np.ones(
+                            (len(self.names), len(pos)), dtype=bool
+                        ),
                     )
                 res = decide(fdc, *args, *rest)
             results.append(res)

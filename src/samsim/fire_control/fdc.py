@@ -48,8 +48,10 @@ from samsim.interceptors.envelope import (
     REACH_SLACK_M,
     REACH_SLACK_S,
     RESERVE,
+    ReachTables,
     arrival_state,
     may_intercept,
+    may_intercept_types,
 )
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES
@@ -169,6 +171,34 @@ class PlanningTable:
         t_cpa = np.clip(-np.sum(d * vel_mps[None], axis=2) / v2, 0.0, t_end_s)
         miss_m = np.linalg.norm(d + vel_mps[None] * t_cpa[..., None], axis=2)
         return (miss_m <= limit_m + REACH_SLACK_M).any(axis=0)
+
+    def reach_mask(
+        self,
+        launcher_pos_m: NDArray,
+        rounds: NDArray,
+        pos_m: NDArray,
+        vel_mps: NDArray,
+        time_to_asset_s: NDArray,
+        radius_m: float,
+    ) -> NDArray[np.bool_]:
+        """``may_reach`` of every type (K, T) from launchers (L, 3) holding ``rounds`` (L, K)."""
+        has = rounds > 0
+        n_k = len(self.names)
+        if self.flyout:
+            tables = ReachTables.of(self.flyout)
+            out = may_intercept_types(
+                tables, launcher_pos_m, has, pos_m, vel_mps, time_to_asset_s, radius_m
+            ).any(axis=1)
+            tableless = [k for k in range(n_k) if self.flyout[k] is None]
+        else:
+            out = np.zeros((n_k, len(pos_m)), dtype=bool)
+            tableless = range(n_k)
+        for k in tableless:
+            if has[:, k].any():
+                out[k] = self.may_reach(
+                    k, launcher_pos_m[has[:, k]], pos_m, vel_mps, time_to_asset_s, radius_m
+                )
+        return out
 
     def pk_of(
         self,
@@ -474,14 +504,9 @@ def decide(
     t_reach = threat.time_to_asset_s[sel]
     # Most cycles: every eligible track is still far beyond reach of the ready launchers.
     n_types = len(planning.names)
-    reach = np.zeros((n_types, rows.size), dtype=bool)  # (K, T) pre-filter per type
-    rounds = launchers.rounds[ready]
-    for k in range(n_types):
-        has = rounds[:, k] > 0
-        if has.any():
-            reach[k] = planning.may_reach(
-                k, launchers.pos_enu_m[ready[has]], pos, vel, t_reach, frame.radius_m
-            )
+    reach = planning.reach_mask(  # (K, T) pre-filter per type
+        launchers.pos_enu_m[ready], launchers.rounds[ready], pos, vel, t_reach, frame.radius_m
+    )
     if not reach.any():
         return CycleResult([], changed)
     value = threat.value[sel]

@@ -622,7 +622,15 @@ REACH_SLACK_M = 100.0
 REACH_SLACK_S = 1.0
 REACH_STEP_S = 4.0
 _LIPSCHITZ = 1.01
-_REACH: dict[int, tuple[FlyoutSet, tuple]] = {}
+# Caches by object identity (each replication builds its own fly-out sets), kept small.
+_REACH: dict[int, tuple[object, object]] = {}
+_REACH_CACHE_MAX = 64
+
+
+def _remember(key: object, value: object) -> None:
+    if len(_REACH) >= _REACH_CACHE_MAX:
+        _REACH.clear()
+    _REACH[id(key)] = (key, value)
 
 
 def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
@@ -650,53 +658,162 @@ def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
     finite = np.isfinite(t)
     t_max_s = float(t[finite].max()) if finite.any() else 0.0
     out = (time_s, range_m, float(flyout.altitude_m[-1]), t_max_s)
-    _REACH[id(flyout)] = (flyout, out)
+    _remember(flyout, out)
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ReachTables:
+    """``reach_limits`` of several types stacked for ``may_intercept_types``.
+
+    Type k's steps are ``time_s[start[k]:start[k + 1]]`` and ``range_m[...]``
+    (none for a type without tables); ``seeker_m`` is -1 for a type that does not
+    lock on before launch.
+    """
+
+    time_s: NDArray[np.float64]
+    range_m: NDArray[np.float64]
+    start: NDArray[np.int64]  # (K + 1,)
+    top_m: NDArray[np.float64]  # (K,)
+    t_max_s: NDArray[np.float64]  # (K,)
+    max_target_speed_mps: NDArray[np.float64]  # (K,)
+    seeker_m: NDArray[np.float64]  # (K,)
+
+    @classmethod
+    def of(cls, flyouts: tuple[FlyoutSet | None, ...]) -> ReachTables:
+        """Stacked limits of each type's fly-out set (None: a type without tables)."""
+        hit = _REACH.get(id(flyouts))
+        if hit is not None and hit[0] is flyouts:
+            return hit[1]
+        times, ranges, start = [], [], [0]
+        n = len(flyouts)
+        top, t_max, v_max, seeker = np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, -1.0)
+        for k, fs in enumerate(flyouts):
+            if fs is not None:
+                t_k, r_k, top[k], t_max[k] = reach_limits(fs)
+                times.append(t_k)
+                ranges.append(r_k)
+                v_max[k] = fs.max_target_speed_mps
+                if fs.lock_before_launch:
+                    seeker[k] = fs.seeker_range_m
+            start.append(start[-1] + (len(times[-1]) if fs is not None else 0))
+        out = cls(
+            np.concatenate(times) if times else np.zeros(0),
+            np.concatenate(ranges) if ranges else np.zeros(0),
+            np.array(start, dtype=np.int64),
+            top,
+            t_max,
+            v_max,
+            seeker,
+        )
+        _remember(flyouts, out)
+        return out
+
+
 @jit
-def _range_by(time_s, range_m, t):  # pragma: no cover - compiled
-    """Farthest ground range [m] of a point reached within t [s] (-inf: none)."""
-    i = np.searchsorted(time_s, t, side="right") - 1
-    return range_m[i] if i >= 0 else -np.inf
+def _range_by(time_s, range_m, lo, hi, t):  # pragma: no cover - compiled
+    """Farthest ground range [m] of a point reached within t [s] (-inf: none), from the
+    steps ``lo:hi`` of ``reach_limits``."""
+    i = lo + np.searchsorted(time_s[lo:hi], t, side="right") - 1
+    return range_m[i] if i >= lo else -np.inf
 
 
 @jit
 def _reach_kernel(
-    l_pos, t_pos, t_vel, t_end, radius, time_s, range_m, h_top, max_tgt_speed, seeker_m, out
+    l_pos,
+    has,
+    t_pos,
+    t_vel,
+    t_asset,
+    radius,
+    time_s,
+    range_m,
+    start,
+    top_m,
+    t_max_s,
+    max_tgt_speed,
+    seeker_m,
+    out,
 ):  # pragma: no cover - compiled
-    for b in range(t_pos.shape[0]):
-        vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
-        speed = np.sqrt(vx * vx + vy * vy + vz * vz)
-        te = t_end[b]
-        lip = _LIPSCHITZ * speed
-        g_end = _range_by(time_s, range_m, te + REACH_SLACK_S)
-        for a in range(l_pos.shape[0]):
-            out[a, b] = False
-            if speed > max_tgt_speed:
+    """out[k, a, b]: type k from launcher a (if ``has[a, k]``) may accept target b."""
+    for k in range(out.shape[0]):
+        lo, hi = start[k], start[k + 1]
+        for b in range(t_pos.shape[0]):
+            for a in range(l_pos.shape[0]):
+                out[k, a, b] = False
+            if hi == lo:
                 continue
-            lx, ly, lz = l_pos[a, 0], l_pos[a, 1], l_pos[a, 2]
+            vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
+            speed = np.sqrt(vx * vx + vy * vy + vz * vz)
+            if speed > max_tgt_speed[k]:
+                continue
+            te = t_asset[b]  # as np.fmin: the table's limit where t_asset is NaN
+            if not te <= t_max_s[k] + SCAN_STEP_S:
+                te = t_max_s[k] + SCAN_STEP_S
+            lip = _LIPSCHITZ * speed
+            g_end = _range_by(time_s, range_m, lo, hi, te + REACH_SLACK_S)
             px, py, pz = t_pos[b, 0], t_pos[b, 1], t_pos[b, 2]
-            if seeker_m >= 0.0:
-                rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
-                if rng > seeker_m + REACH_SLACK_M:
+            for a in range(l_pos.shape[0]):
+                if not has[a, k]:
                     continue
-            gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
-            if gr - lip * te - REACH_SLACK_M > g_end:
-                continue
-            t = 0.0
-            while t <= te:
-                tau = min(t + REACH_STEP_S, te)
-                gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
-                d = lip * (tau - t) + REACH_SLACK_M
-                if (
-                    hr - d <= h_top
-                    and hr + d >= -50.0
-                    and gr - d <= _range_by(time_s, range_m, tau + REACH_SLACK_S)
-                ):
-                    out[a, b] = True
-                    break
-                t += REACH_STEP_S
+                lx, ly, lz = l_pos[a, 0], l_pos[a, 1], l_pos[a, 2]
+                if seeker_m[k] >= 0.0:
+                    rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
+                    if rng > seeker_m[k] + REACH_SLACK_M:
+                        continue
+                gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
+                if gr - lip * te - REACH_SLACK_M > g_end:
+                    continue
+                t = 0.0
+                while t <= te:
+                    tau = min(t + REACH_STEP_S, te)
+                    gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
+                    d = lip * (tau - t) + REACH_SLACK_M
+                    if (
+                        hr - d <= top_m[k]
+                        and hr + d >= -50.0
+                        and gr - d <= _range_by(time_s, range_m, lo, hi, tau + REACH_SLACK_S)
+                    ):
+                        out[k, a, b] = True
+                        break
+                    t += REACH_STEP_S
+
+
+def may_intercept_types(
+    tables: ReachTables,
+    launcher_pos_m: NDArray,
+    has: NDArray[np.bool_],
+    target_pos_m: NDArray,
+    target_vel_mps: NDArray,
+    time_to_asset_s: NDArray,
+    radius_m: float,
+) -> NDArray[np.bool_]:
+    """``may_intercept`` of every type at once: (K, L, k), False where launcher l does
+    not carry type K (``has`` (L, K)) or ``solve_intercepts`` cannot accept the launch."""
+    n_k, n_l, n_t = len(tables.top_m), len(launcher_pos_m), len(target_pos_m)
+    out = np.zeros((n_k, n_l, n_t), dtype=bool)
+    if n_l == 0 or n_t == 0:
+        return out
+    t_asset = np.asarray(time_to_asset_s, dtype=np.float64)
+    if t_asset.shape != (n_t,):
+        t_asset = np.full(n_t, t_asset)
+    _reach_kernel(
+        np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
+        np.ascontiguousarray(has, dtype=np.bool_),
+        np.ascontiguousarray(target_pos_m, dtype=np.float64),
+        np.ascontiguousarray(target_vel_mps, dtype=np.float64),
+        np.ascontiguousarray(t_asset),
+        float(radius_m),
+        tables.time_s,
+        tables.range_m,
+        tables.start,
+        tables.top_m,
+        tables.t_max_s,
+        tables.max_target_speed_mps,
+        tables.seeker_m,
+        out,
+    )
+    return out
 
 
 def may_intercept(
@@ -718,30 +835,11 @@ def may_intercept(
     for how far it can move within a step, with ``REACH_SLACK_M`` and
     ``REACH_SLACK_S`` to spare; True does not mean acceptable.
     """
-    n_l, n_t = len(launcher_pos_m), len(target_pos_m)
-    out = np.zeros((n_l, n_t), dtype=bool)
-    if n_l == 0 or n_t == 0:
-        return out
-    time_s, range_m, h_top, t_max_s = reach_limits(flyout)
-    if time_s.size == 0:
-        return out
-    t_end = np.fmin(t_max_s + SCAN_STEP_S, np.asarray(time_to_asset_s, dtype=np.float64))
-    if t_end.shape != (n_t,):
-        t_end = np.full(n_t, t_end)
-    _reach_kernel(
-        np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
-        np.ascontiguousarray(target_pos_m, dtype=np.float64),
-        np.ascontiguousarray(target_vel_mps, dtype=np.float64),
-        t_end,
-        float(radius_m),
-        time_s,
-        range_m,
-        h_top,
-        float(flyout.max_target_speed_mps),
-        float(flyout.seeker_range_m) if flyout.lock_before_launch else -1.0,
-        out,
-    )
-    return out
+    has = np.ones((len(launcher_pos_m), 1), dtype=bool)
+    tables = ReachTables.of((flyout,))
+    return may_intercept_types(
+        tables, launcher_pos_m, has, target_pos_m, target_vel_mps, time_to_asset_s, radius_m
+    )[0]
 
 
 @jit
@@ -939,6 +1037,7 @@ __all__ = [
     "Envelope",
     "FlyoutSet",
     "FlyoutTable",
+    "ReachTables",
     "arrival_state",
     "cache_dir",
     "compute_flyout_table",
@@ -946,6 +1045,7 @@ __all__ = [
     "flyout_set",
     "flyout_table",
     "may_intercept",
+    "may_intercept_types",
     "planning_flyout",
     "reach_limits",
     "solve_intercepts",
