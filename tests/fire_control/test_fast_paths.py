@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from samsim.fire_control import Fdc, PlanningTable, decide
+from samsim.fire_control import fdc as fdc_mod
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.evaluate import HORIZON_S, THREAT_MARGIN_M, evaluate_threats
 from samsim.geo import LocalFrame
@@ -205,6 +206,13 @@ def test_decide_gives_the_same_orders_without_the_prefilter(catalog, monkeypatch
             fdc = Fdc("fdc", catalog.fdcs["nasams_fdc"], np.array([0]), np.arange(3), tracks)
             with monkeypatch.context() as m:
                 if not use_filter:
+                    m.setattr(
+                        fdc_mod,
+                        "_cycle_reach",
+                        lambda fdc, now, ln, planning, *a: np.ones(
+                            (len(planning.names), fdc.tracks.confirmed().size), dtype=bool
+                        ),
+                    )
                     m.setattr(
                         PlanningTable,
                         "reach_mask",

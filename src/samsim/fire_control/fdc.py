@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.catalog import FdcType, InterceptorType
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.evaluate import ThreatAssessment, evaluate_threats, threat_scores
 from samsim.fire_control.identify import (
+    ENGAGEABLE_TABLE,
     ID_CONFIDENCE,
     SUSPECT_RANGE_M,
     classify,
@@ -52,6 +54,7 @@ from samsim.interceptors.envelope import (
     arrival_state,
     may_intercept,
     may_intercept_types,
+    target_may_reach,
 )
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES
@@ -470,6 +473,16 @@ def decide(
     changed = view.changed
     if rows.size == 0:
         return CycleResult([], changed)
+    reach_all = None
+    if planning.flyout:
+        # Most cycles: nothing eligible, no launcher ready, or every eligible track still
+        # far beyond reach. One compiled pass says so (see ``_cycle_reach``).
+        reach_all = _cycle_reach(
+            fdc, now_s, launchers, planning, doctrine, weapons_status, engaged_elsewhere, view,
+            frame.radius_m,
+        )  # fmt: skip
+        if reach_all is None:
+            return CycleResult([], changed)
     eligible = (
         may_engage(ident, weapons_status)
         & threat.inbound
@@ -504,9 +517,12 @@ def decide(
     t_reach = threat.time_to_asset_s[sel]
     # Most cycles: every eligible track is still far beyond reach of the ready launchers.
     n_types = len(planning.names)
-    reach = planning.reach_mask(  # (K, T) pre-filter per type
-        launchers.pos_enu_m[ready], launchers.rounds[ready], pos, vel, t_reach, frame.radius_m
-    )
+    if reach_all is not None:
+        reach = reach_all[:, sel]
+    else:
+        reach = planning.reach_mask(  # (K, T) pre-filter per type
+            launchers.pos_enu_m[ready], launchers.rounds[ready], pos, vel, t_reach, frame.radius_m
+        )
     if not reach.any():
         return CycleResult([], changed)
     value = threat.value[sel]
@@ -604,6 +620,162 @@ def decide(
             )
         )
     return CycleResult(shots, changed)
+
+
+_NO_IDS = np.zeros(0, dtype=np.int64)
+
+
+def _cycle_reach(
+    fdc: Fdc,
+    now_s: float,
+    launchers: Launchers,
+    planning: PlanningTable,
+    doctrine: Doctrine,
+    weapons_status: str,
+    engaged_elsewhere: dict[int, int] | None,
+    view: PictureView,
+    radius_m: float,
+) -> NDArray[np.bool_] | None:
+    """``PlanningTable.reach_mask`` (K, k) of the unit's ready launchers on the view's
+    tracks that may be engaged now (False for the others), or None if it is all False.
+
+    Eligible here: what the rules of engagement allow, inbound, past the detect-to-launch
+    delay and not held by enough other units (the magazine reserve is left to ``decide``:
+    this is a superset). A type without fly-out tables is marked reachable wherever a
+    ready launcher holds it, so that ``decide`` computes its acceptability in full.
+    """
+    blocked = _NO_IDS
+    if engaged_elsewhere:
+        limit = doctrine.fire_units_per_target
+        if limit <= 0:
+            return None
+        ids = [tid for tid, units in engaged_elsewhere.items() if units >= limit]
+        if ids:
+            blocked = np.array(ids, dtype=np.int64)
+    tracks = fdc.tracks
+    tables = ReachTables.of(planning.flyout)
+    reach = np.empty((len(planning.names), view.rows.size), dtype=bool)
+    found = _cycle_reach_kernel(
+        view.ident,
+        ENGAGEABLE_TABLE[weapons_status],
+        view.threat.asset_idx,
+        view.threat.time_to_asset_s,
+        view.rows,
+        tracks.born_s,
+        tracks.track_id,
+        float(now_s),
+        float(fdc.params.detect_to_launch_s),
+        blocked,
+        fdc.launcher_idx,
+        launchers.rounds,
+        launchers.next_ready_s,
+        launchers.reload_done_s,
+        launchers.pos_enu_m,
+        np.ascontiguousarray(view.pos),
+        np.ascontiguousarray(view.vel),
+        float(radius_m),
+        tables.time_s,
+        tables.range_m,
+        tables.start,
+        tables.top_m,
+        tables.t_max_s,
+        tables.max_target_speed_mps,
+        tables.seeker_m,
+        reach,
+    )
+    return reach if found else None
+
+
+@jit
+def _cycle_reach_kernel(
+    ident,
+    allowed,
+    asset_idx,
+    t_asset,
+    rows,
+    born_s,
+    track_id,
+    now_s,
+    detect_s,
+    blocked,
+    own,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    launcher_pos,
+    pos,
+    vel,
+    radius,
+    time_s,
+    range_m,
+    start,
+    top_m,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    reach,
+):  # pragma: no cover - compiled
+    # The unit's ready launchers (``Launchers.ready``) and the types they hold.
+    n_k = reach.shape[0]
+    ready = np.empty(own.shape[0], dtype=np.int64)
+    n_ready = 0
+    for i in range(own.shape[0]):
+        ln = own[i]
+        total = 0
+        for k in range(rounds.shape[1]):
+            total += rounds[ln, k]
+        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
+            ready[n_ready] = ln
+            n_ready += 1
+    l_pos = np.empty((n_ready, 3))
+    has = np.empty((n_ready, n_k), dtype=np.bool_)
+    for a in range(n_ready):
+        for c in range(3):
+            l_pos[a, c] = launcher_pos[ready[a], c]
+        for k in range(n_k):
+            has[a, k] = rounds[ready[a], k] > 0
+    col = np.empty(n_ready, dtype=np.bool_)
+    found = False
+    for j in range(rows.shape[0]):
+        for k in range(n_k):
+            reach[k, j] = False
+        if n_ready == 0 or not allowed[ident[j]] or asset_idx[j] < 0:
+            continue
+        r = rows[j]
+        if not now_s - born_s[r] >= detect_s:
+            continue
+        held = False
+        for tid in blocked:
+            if track_id[r] == tid:
+                held = True
+        if held:
+            continue
+        for k in range(n_k):
+            if start[k + 1] == start[k]:  # no tables: leave it to the full computation
+                for a in range(n_ready):
+                    if has[a, k]:
+                        reach[k, j] = True
+            else:
+                reach[k, j] = target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    k,
+                    radius,
+                    time_s,
+                    range_m,
+                    start,
+                    top_m,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                )
+            found = found or reach[k, j]
+    return found
 
 
 def _adaptive_looks(

@@ -82,7 +82,7 @@ def identify(
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
     """(k,) True where the rules of engagement allow firing at a track."""
-    return _ALLOWED[weapons_status][ident]
+    return ENGAGEABLE_TABLE[weapons_status][ident]
 
 
 def _allowed(ids: tuple[int, ...]) -> NDArray[np.bool_]:
@@ -91,7 +91,8 @@ def _allowed(ids: tuple[int, ...]) -> NDArray[np.bool_]:
     return allowed
 
 
-_ALLOWED = {status: _allowed(ids) for status, ids in ENGAGEABLE_IDS.items()}
+# Weapons status -> (identification codes,) True where it may be engaged.
+ENGAGEABLE_TABLE = {status: _allowed(ids) for status, ids in ENGAGEABLE_IDS.items()}
 
 
 def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:

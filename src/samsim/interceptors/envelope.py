@@ -719,6 +719,96 @@ def _range_by(time_s, range_m, lo, hi, t):  # pragma: no cover - compiled
 
 
 @jit
+def _pair_may_reach(
+    lx, ly, lz, px, py, pz, vx, vy, vz, speed, te, radius, time_s, range_m, lo, hi, top_m, seeker_m
+):  # pragma: no cover - compiled
+    """Whether one launcher may accept one target (see ``may_intercept``); ``te`` the
+    latest intercept time [s], ``lo:hi`` the type's steps of ``reach_limits``."""
+    if seeker_m >= 0.0:
+        rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
+        if rng > seeker_m + REACH_SLACK_M:
+            return False
+    lip = _LIPSCHITZ * speed
+    gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
+    if gr - lip * te - REACH_SLACK_M > _range_by(time_s, range_m, lo, hi, te + REACH_SLACK_S):
+        return False
+    t = 0.0
+    while t <= te:
+        tau = min(t + REACH_STEP_S, te)
+        gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
+        d = lip * (tau - t) + REACH_SLACK_M
+        if (
+            hr - d <= top_m
+            and hr + d >= -50.0
+            and gr - d <= _range_by(time_s, range_m, lo, hi, tau + REACH_SLACK_S)
+        ):
+            return True
+        t += REACH_STEP_S
+    return False
+
+
+@jit
+def target_may_reach(
+    l_pos,
+    has,
+    t_pos,
+    t_vel,
+    t_asset,
+    b,
+    k,
+    radius,
+    time_s,
+    range_m,
+    start,
+    top_m,
+    t_max_s,
+    max_tgt_speed,
+    seeker_m,
+    out,
+):  # pragma: no cover - compiled
+    """``may_intercept_types`` of type k on target b from each launcher into out (L,);
+    True if any."""
+    any_ok = False
+    for a in range(l_pos.shape[0]):
+        out[a] = False
+    lo, hi = start[k], start[k + 1]
+    if hi == lo:
+        return False
+    vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
+    speed = np.sqrt(vx * vx + vy * vy + vz * vz)
+    if speed > max_tgt_speed[k]:
+        return False
+    te = t_asset[b]  # as np.fmin: the table's limit where t_asset is NaN
+    if not te <= t_max_s[k] + SCAN_STEP_S:
+        te = t_max_s[k] + SCAN_STEP_S
+    px, py, pz = t_pos[b, 0], t_pos[b, 1], t_pos[b, 2]
+    for a in range(l_pos.shape[0]):
+        if has[a, k] and _pair_may_reach(
+            l_pos[a, 0],
+            l_pos[a, 1],
+            l_pos[a, 2],
+            px,
+            py,
+            pz,
+            vx,
+            vy,
+            vz,
+            speed,
+            te,
+            radius,
+            time_s,
+            range_m,
+            lo,
+            hi,
+            top_m[k],
+            seeker_m[k],
+        ):
+            out[a] = True
+            any_ok = True
+    return any_ok
+
+
+@jit
 def _reach_kernel(
     l_pos,
     has,
@@ -736,47 +826,29 @@ def _reach_kernel(
     out,
 ):  # pragma: no cover - compiled
     """out[k, a, b]: type k from launcher a (if ``has[a, k]``) may accept target b."""
+    col = np.zeros(l_pos.shape[0], dtype=np.bool_)
     for k in range(out.shape[0]):
-        lo, hi = start[k], start[k + 1]
         for b in range(t_pos.shape[0]):
+            target_may_reach(
+                l_pos,
+                has,
+                t_pos,
+                t_vel,
+                t_asset,
+                b,
+                k,
+                radius,
+                time_s,
+                range_m,
+                start,
+                top_m,
+                t_max_s,
+                max_tgt_speed,
+                seeker_m,
+                col,
+            )
             for a in range(l_pos.shape[0]):
-                out[k, a, b] = False
-            if hi == lo:
-                continue
-            vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
-            speed = np.sqrt(vx * vx + vy * vy + vz * vz)
-            if speed > max_tgt_speed[k]:
-                continue
-            te = t_asset[b]  # as np.fmin: the table's limit where t_asset is NaN
-            if not te <= t_max_s[k] + SCAN_STEP_S:
-                te = t_max_s[k] + SCAN_STEP_S
-            lip = _LIPSCHITZ * speed
-            g_end = _range_by(time_s, range_m, lo, hi, te + REACH_SLACK_S)
-            px, py, pz = t_pos[b, 0], t_pos[b, 1], t_pos[b, 2]
-            for a in range(l_pos.shape[0]):
-                if not has[a, k]:
-                    continue
-                lx, ly, lz = l_pos[a, 0], l_pos[a, 1], l_pos[a, 2]
-                if seeker_m[k] >= 0.0:
-                    rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
-                    if rng > seeker_m[k] + REACH_SLACK_M:
-                        continue
-                gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
-                if gr - lip * te - REACH_SLACK_M > g_end:
-                    continue
-                t = 0.0
-                while t <= te:
-                    tau = min(t + REACH_STEP_S, te)
-                    gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
-                    d = lip * (tau - t) + REACH_SLACK_M
-                    if (
-                        hr - d <= top_m[k]
-                        and hr + d >= -50.0
-                        and gr - d <= _range_by(time_s, range_m, lo, hi, tau + REACH_SLACK_S)
-                    ):
-                        out[k, a, b] = True
-                        break
-                    t += REACH_STEP_S
+                out[k, a, b] = col[a]
 
 
 def may_intercept_types(
@@ -1051,4 +1123,5 @@ __all__ = [
     "solve_intercepts",
     "table_grid",
     "table_key",
+    "target_may_reach",
 ]
