@@ -36,6 +36,7 @@ def fdc_stage(w: World, t_s: float) -> None:
     # Rounds flying at the start of the stage: an FDC's uplink serves its own, and the
     # rounds an FDC launches here are its own too (after its uplink).
     flying = None
+    any_reload = None
     for f_idx, fdc in enumerate(w.fdcs):
         if t_s + 1e-9 >= fdc.next_uplink_s:
             fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
@@ -46,7 +47,11 @@ def fdc_stage(w: World, t_s: float) -> None:
         if t_s + 1e-9 < fdc.next_cycle_s:
             continue
         fdc.next_cycle_s = t_s + fdc.params.cycle_s
-        if _may_reload(w, fdc.launcher_idx):
+        # Reload state changes only in service_reloads, gated here: one look at every
+        # launcher per step, then each unit's own only if some reload is left or under way.
+        if any_reload is None:
+            any_reload = _may_reload(w, slice(None))
+        if any_reload and _may_reload(w, fdc.launcher_idx):
             for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
                 w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
         for tid, survived in assess_kills(fdc, t_s):
@@ -102,7 +107,7 @@ def fdc_stage(w: World, t_s: float) -> None:
             _launch(w, f_idx, shot, t_s)
 
 
-def _may_reload(w: World, launcher_idx: np.ndarray) -> bool:
+def _may_reload(w: World, launcher_idx: np.ndarray | slice) -> bool:
     """Whether any of these launchers has a reload left or under way (else nothing to service)."""
     ln = w.launchers
     return bool(

@@ -361,7 +361,7 @@ def held_by_others(fdcs: list[Fdc], f_idx: int) -> dict[int, int]:
         if g == f_idx:
             continue
         for tid, eng in other.engagements.items():
-            if eng.active:
+            if eng.in_flight > 0 or not eng.assessed:  # Engagement.active, inlined
                 out[tid] = out.get(tid, 0) + 1
     return out
 
@@ -674,10 +674,10 @@ def _cycle_reach(
         np.ascontiguousarray(view.pos),
         np.ascontiguousarray(view.vel),
         float(radius_m),
-        tables.time_s,
-        tables.range_m,
-        tables.start,
-        tables.top_m,
+        tables.reach_m,
+        tables.height_m,
+        tables.n_bins,
+        tables.n_height,
         tables.t_max_s,
         tables.max_target_speed_mps,
         tables.seeker_m,
@@ -706,10 +706,10 @@ def _cycle_reach_kernel(
     pos,
     vel,
     radius,
-    time_s,
-    range_m,
-    start,
-    top_m,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
     t_max_s,
     max_speed,
     seeker_m,
@@ -751,7 +751,7 @@ def _cycle_reach_kernel(
         if held:
             continue
         for k in range(n_k):
-            if start[k + 1] == start[k]:  # no tables: leave it to the full computation
+            if n_height[k] < 2:  # no tables: leave it to the full computation
                 for a in range(n_ready):
                     if has[a, k]:
                         reach[k, j] = True
@@ -765,10 +765,10 @@ def _cycle_reach_kernel(
                     j,
                     k,
                     radius,
-                    time_s,
-                    range_m,
-                    start,
-                    top_m,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
                     t_max_s,
                     max_speed,
                     seeker_m,

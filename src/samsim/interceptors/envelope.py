@@ -615,12 +615,14 @@ def solve_intercepts(
 
 
 # A cheap, conservative pre-filter of ``solve_intercepts`` (``may_intercept``): slack on
-# distances [m] and times [s], the time step of its scan [s], and the bound on how fast
-# a target's ground range and height from a launcher can change, as a multiple of its
-# speed (1.01 holds for any point above 63 km below the sphere).
+# distances [m] and times [s], the time step of its scan [s], the time bins of its reach
+# tables [s], and the bound on how fast a target's ground range and height from a
+# launcher can change, as a multiple of its speed (1.01 holds for any point above 63 km
+# below the sphere).
 REACH_SLACK_M = 100.0
 REACH_SLACK_S = 1.0
 REACH_STEP_S = 4.0
+REACH_BIN_S = 0.5
 _LIPSCHITZ = 1.01
 # Caches by object identity (each replication builds its own fly-out sets), kept small.
 _REACH: dict[int, tuple[object, object]] = {}
@@ -633,14 +635,17 @@ def _remember(key: object, value: object) -> None:
     _REACH[id(key)] = (key, value)
 
 
-def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
-    """What bounds an intercept in the tables: (time [s], ground range [m]) steps and limits.
+def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, float]:
+    """How far the tables reach by a time, per height cell: (n_bins, nh - 1) [m], and the
+    longest finite time of flight [s].
 
-    Returns ``time_s`` (n,) ascending and ``range_m`` (n,): no point whose
-    interpolated time of flight is at most ``time_s[i]`` lies beyond ``range_m[i]``
-    (the farthest corner of a table cell with a finite time of flight at every
-    corner, whose least corner time is at most ``time_s[i]``); the top height of
-    the tables [m]; and the longest finite time of flight [s].
+    ``reach[n, j]`` is the farthest ground range of a table cell (ranges i..i+1,
+    heights j..j+1, any elevation) with a finite time of flight at all four corners
+    of which the least is at most ``n * REACH_BIN_S``; -inf if there is none. The
+    bilinear time of flight at a point is at least its cell's least corner time, and
+    the point lies within the cell's far range, so a point reached within t lies
+    within ``reach[ceil(t / REACH_BIN_S), j]`` of its height cell j (the last bin
+    holds every cell).
     """
     hit = _REACH.get(id(flyout))
     if hit is not None and hit[0] is flyout:
@@ -649,15 +654,18 @@ def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
     corner = np.minimum(
         np.minimum(t[:, :-1, :-1], t[:, 1:, :-1]), np.minimum(t[:, :-1, 1:], t[:, 1:, 1:])
     )  # (e, nr - 1, nh - 1); inf unless every corner is finite
-    far = np.broadcast_to(flyout.ground_range_m[1:, None], corner.shape[1:])
-    far = np.broadcast_to(far, corner.shape)
-    fin = np.isfinite(corner)
-    order = np.argsort(corner[fin], kind="stable")
-    time_s = np.ascontiguousarray(corner[fin][order])
-    range_m = np.ascontiguousarray(np.maximum.accumulate(far[fin][order]))
     finite = np.isfinite(t)
     t_max_s = float(t[finite].max()) if finite.any() else 0.0
-    out = (time_s, range_m, float(flyout.altitude_m[-1]), t_max_s)
+    n_bins = math.ceil(t_max_s / REACH_BIN_S) + 2
+    bin_of = np.where(np.isfinite(corner), np.ceil(corner / REACH_BIN_S), n_bins)
+    bins = np.minimum(bin_of, n_bins).astype(np.int64)  # n_bins: never
+    far = np.broadcast_to(flyout.ground_range_m[1:, None], corner.shape[1:])
+    reach = np.full((n_bins + 1, corner.shape[2]), -np.inf)
+    for e in range(corner.shape[0]):
+        for j in range(corner.shape[2]):
+            np.maximum.at(reach[:, j], bins[e, :, j], far[:, j])
+    reach = np.maximum.accumulate(reach[:n_bins], axis=0)
+    out = (np.ascontiguousarray(reach), t_max_s)
     _remember(flyout, out)
     return out
 
@@ -666,15 +674,15 @@ def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, NDArray, float, float]:
 class ReachTables:
     """``reach_limits`` of several types stacked for ``may_intercept_types``.
 
-    Type k's steps are ``time_s[start[k]:start[k + 1]]`` and ``range_m[...]``
-    (none for a type without tables); ``seeker_m`` is -1 for a type that does not
-    lock on before launch.
+    Type k: ``reach_m[k, :n_bins[k], :n_height[k] - 1]`` with the height axis
+    ``height_m[k, :n_height[k]]`` of its tables (``n_height`` 0: a type without
+    tables); ``seeker_m`` is -1 for a type that does not lock on before launch.
     """
 
-    time_s: NDArray[np.float64]
-    range_m: NDArray[np.float64]
-    start: NDArray[np.int64]  # (K + 1,)
-    top_m: NDArray[np.float64]  # (K,)
+    reach_m: NDArray[np.float64]  # (K, bins, cells)
+    height_m: NDArray[np.float64]  # (K, heights)
+    n_bins: NDArray[np.int64]  # (K,)
+    n_height: NDArray[np.int64]  # (K,)
     t_max_s: NDArray[np.float64]  # (K,)
     max_target_speed_mps: NDArray[np.float64]  # (K,)
     seeker_m: NDArray[np.float64]  # (K,)
@@ -685,52 +693,84 @@ class ReachTables:
         hit = _REACH.get(id(flyouts))
         if hit is not None and hit[0] is flyouts:
             return hit[1]
-        times, ranges, start = [], [], [0]
         n = len(flyouts)
-        top, t_max, v_max, seeker = np.zeros(n), np.zeros(n), np.zeros(n), np.full(n, -1.0)
-        for k, fs in enumerate(flyouts):
-            if fs is not None:
-                t_k, r_k, top[k], t_max[k] = reach_limits(fs)
-                times.append(t_k)
-                ranges.append(r_k)
-                v_max[k] = fs.max_target_speed_mps
-                if fs.lock_before_launch:
-                    seeker[k] = fs.seeker_range_m
-            start.append(start[-1] + (len(times[-1]) if fs is not None else 0))
-        out = cls(
-            np.concatenate(times) if times else np.zeros(0),
-            np.concatenate(ranges) if ranges else np.zeros(0),
-            np.array(start, dtype=np.int64),
-            top,
-            t_max,
-            v_max,
-            seeker,
-        )
+        limits = [None if fs is None else reach_limits(fs) for fs in flyouts]
+        nb = max([1] + [lim[0].shape[0] for lim in limits if lim is not None])
+        nh = max([2] + [len(fs.altitude_m) for fs in flyouts if fs is not None])
+        reach = np.full((n, nb, nh - 1), -np.inf)
+        height = np.full((n, nh), np.inf)
+        n_bins, n_height = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        t_max, v_max, seeker = np.zeros(n), np.zeros(n), np.full(n, -1.0)
+        for k, (fs, lim) in enumerate(zip(flyouts, limits, strict=True)):
+            if fs is None or lim is None:
+                continue
+            r_k, t_max[k] = lim
+            reach[k, : r_k.shape[0], : r_k.shape[1]] = r_k
+            height[k, : len(fs.altitude_m)] = fs.altitude_m
+            n_bins[k], n_height[k] = r_k.shape[0], len(fs.altitude_m)
+            v_max[k] = fs.max_target_speed_mps
+            if fs.lock_before_launch:
+                seeker[k] = fs.seeker_range_m
+        out = cls(reach, height, n_bins, n_height, t_max, v_max, seeker)
         _remember(flyouts, out)
         return out
 
 
 @jit
-def _range_by(time_s, range_m, lo, hi, t):  # pragma: no cover - compiled
-    """Farthest ground range [m] of a point reached within t [s] (-inf: none), from the
-    steps ``lo:hi`` of ``reach_limits``."""
-    i = lo + np.searchsorted(time_s[lo:hi], t, side="right") - 1
-    return range_m[i] if i >= lo else -np.inf
+def _height_cell(h_axis, nh, h):  # pragma: no cover - compiled
+    """The height cell ``_lookup`` uses at height h (clamped to the first row)."""
+    h = max(h, h_axis[0])
+    j = np.searchsorted(h_axis[:nh], h) - 1
+    return min(max(j, 0), nh - 2)
+
+
+@jit
+def _reach_by(reach, height, n_bins, n_height, k, t, h_lo, h_hi):  # pragma: no cover
+    """Farthest ground range [m] of a point at a height in [h_lo, h_hi] reached within t
+    [s] by type k (-inf: none), one height cell to spare on each side."""
+    nh = n_height[k]
+    n = min(max(int(np.ceil(t / REACH_BIN_S)), 0), n_bins[k] - 1)
+    j_lo = max(_height_cell(height[k], nh, h_lo) - 1, 0)
+    j_hi = min(_height_cell(height[k], nh, h_hi) + 1, nh - 2)
+    out = -np.inf
+    for j in range(j_lo, j_hi + 1):
+        out = max(out, reach[k, n, j])
+    return out
 
 
 @jit
 def _pair_may_reach(
-    lx, ly, lz, px, py, pz, vx, vy, vz, speed, te, radius, time_s, range_m, lo, hi, top_m, seeker_m
+    lx,
+    ly,
+    lz,
+    px,
+    py,
+    pz,
+    vx,
+    vy,
+    vz,
+    speed,
+    te,
+    radius,
+    reach,
+    height,
+    n_bins,
+    n_height,
+    k,
+    seeker_m,
 ):  # pragma: no cover - compiled
-    """Whether one launcher may accept one target (see ``may_intercept``); ``te`` the
-    latest intercept time [s], ``lo:hi`` the type's steps of ``reach_limits``."""
+    """Whether one launcher may accept one target with type k (see ``may_intercept``);
+    ``te`` the latest intercept time [s]."""
     if seeker_m >= 0.0:
         rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
         if rng > seeker_m + REACH_SLACK_M:
             return False
     lip = _LIPSCHITZ * speed
+    top = height[k, n_height[k] - 1]
     gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
-    if gr - lip * te - REACH_SLACK_M > _range_by(time_s, range_m, lo, hi, te + REACH_SLACK_S):
+    if gr - lip * te - REACH_SLACK_M > _reach_by(
+        reach, height, n_bins, n_height, k, te + REACH_SLACK_S, -np.inf, np.inf
+    ):
         return False
     t = 0.0
     while t <= te:
@@ -738,9 +778,10 @@ def _pair_may_reach(
         gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
         d = lip * (tau - t) + REACH_SLACK_M
         if (
-            hr - d <= top_m
+            hr - d <= top
             and hr + d >= -50.0
-            and gr - d <= _range_by(time_s, range_m, lo, hi, tau + REACH_SLACK_S)
+            and gr - d
+            <= _reach_by(reach, height, n_bins, n_height, k, tau + REACH_SLACK_S, hr - d, hr + d)
         ):
             return True
         t += REACH_STEP_S
@@ -757,10 +798,10 @@ def target_may_reach(
     b,
     k,
     radius,
-    time_s,
-    range_m,
-    start,
-    top_m,
+    reach,
+    height,
+    n_bins,
+    n_height,
     t_max_s,
     max_tgt_speed,
     seeker_m,
@@ -771,8 +812,7 @@ def target_may_reach(
     any_ok = False
     for a in range(l_pos.shape[0]):
         out[a] = False
-    lo, hi = start[k], start[k + 1]
-    if hi == lo:
+    if n_height[k] < 2:
         return False
     vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
     speed = np.sqrt(vx * vx + vy * vy + vz * vz)
@@ -796,11 +836,11 @@ def target_may_reach(
             speed,
             te,
             radius,
-            time_s,
-            range_m,
-            lo,
-            hi,
-            top_m[k],
+            reach,
+            height,
+            n_bins,
+            n_height,
+            k,
             seeker_m[k],
         ):
             out[a] = True
@@ -816,10 +856,10 @@ def _reach_kernel(
     t_vel,
     t_asset,
     radius,
-    time_s,
-    range_m,
-    start,
-    top_m,
+    reach,
+    height,
+    n_bins,
+    n_height,
     t_max_s,
     max_tgt_speed,
     seeker_m,
@@ -838,10 +878,10 @@ def _reach_kernel(
                 b,
                 k,
                 radius,
-                time_s,
-                range_m,
-                start,
-                top_m,
+                reach,
+                height,
+                n_bins,
+                n_height,
                 t_max_s,
                 max_tgt_speed,
                 seeker_m,
@@ -862,7 +902,7 @@ def may_intercept_types(
 ) -> NDArray[np.bool_]:
     """``may_intercept`` of every type at once: (K, L, k), False where launcher l does
     not carry type K (``has`` (L, K)) or ``solve_intercepts`` cannot accept the launch."""
-    n_k, n_l, n_t = len(tables.top_m), len(launcher_pos_m), len(target_pos_m)
+    n_k, n_l, n_t = len(tables.t_max_s), len(launcher_pos_m), len(target_pos_m)
     out = np.zeros((n_k, n_l, n_t), dtype=bool)
     if n_l == 0 or n_t == 0:
         return out
@@ -876,10 +916,10 @@ def may_intercept_types(
         np.ascontiguousarray(target_vel_mps, dtype=np.float64),
         np.ascontiguousarray(t_asset),
         float(radius_m),
-        tables.time_s,
-        tables.range_m,
-        tables.start,
-        tables.top_m,
+        tables.reach_m,
+        tables.height_m,
+        tables.n_bins,
+        tables.n_height,
         tables.t_max_s,
         tables.max_target_speed_mps,
         tables.seeker_m,
@@ -902,10 +942,10 @@ def may_intercept(
     An accepted launch has an intercept time t in (0, T], T the earlier of
     ``time_to_asset_s`` and the tables' longest time of flight plus one search
     step, at which the target's predicted point lies inside the tables' heights
-    and within the ground range the tables reach by t (``reach_limits``). This
-    scans each target's straight path up to T in ``REACH_STEP_S`` steps, allowing
-    for how far it can move within a step, with ``REACH_SLACK_M`` and
-    ``REACH_SLACK_S`` to spare; True does not mean acceptable.
+    and within the ground range the tables reach by t at its height
+    (``reach_limits``). This scans each target's straight path up to T in
+    ``REACH_STEP_S`` steps, allowing for how far it can move within a step, with
+    ``REACH_SLACK_M`` and ``REACH_SLACK_S`` to spare; True does not mean acceptable.
     """
     has = np.ones((len(launcher_pos_m), 1), dtype=bool)
     tables = ReachTables.of((flyout,))
