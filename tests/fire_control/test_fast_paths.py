@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from samsim.fire_control import Fdc, PlanningTable, decide
+from samsim.fire_control import Engagement, Fdc, PlanningTable, decide
 from samsim.fire_control import fdc as fdc_mod
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.evaluate import HORIZON_S, THREAT_MARGIN_M, evaluate_threats
@@ -204,6 +204,19 @@ def test_decide_gives_the_same_orders_without_the_prefilter(catalog, monkeypatch
             track_rng = np.random.default_rng(trial)
             tracks = _picture(track_rng, 40, np.zeros(3))
             fdc = Fdc("fdc", catalog.fdcs["nasams_fdc"], np.array([0]), np.arange(3), tracks)
+            # Some tracks engaged already: rounds in flight, an assessment pending, or
+            # assessed and seen alive since (shoot-look-shoot's next shot).
+            for row in track_rng.choice(40, 12, replace=False):
+                state = track_rng.integers(3)
+                fdc.engagements[int(tracks.track_id[row])] = Engagement(
+                    in_flight=int(state == 0),
+                    salvo_fired=1,
+                    total_fired=1,
+                    last_end_s=-np.inf if state == 0 else 10.0,
+                    salvos=1,
+                    assessed=bool(state == 2),
+                    survived=bool(state == 2),
+                )
             with monkeypatch.context() as m:
                 if not use_filter:
                     m.setattr(

@@ -483,6 +483,15 @@ def decide(
         )  # fmt: skip
         if reach_all is None:
             return CycleResult([], changed)
+        # Next most: the tracks in reach are engaged already (rounds in flight, or a kill
+        # assessment pending), or the unit has no engagement to spare.
+        busy = sum(1 for e in fdc.engagements.values() if e.in_flight > 0)
+        if fdc.params.max_engagements - busy <= 0:
+            return CycleResult([], changed)
+        cand = np.flatnonzero(reach_all.any(axis=0))
+        shots = allowed_shots(fdc, tracks, rows[cand], view.categories[cand], doctrine, now_s)
+        if not (shots > 0).any():
+            return CycleResult([], changed)
     eligible = (
         may_engage(ident, weapons_status)
         & threat.inbound
