@@ -17,9 +17,20 @@ from samsim.fire_control import Engagement, Fdc, PlanningTable, decide
 from samsim.fire_control import fdc as fdc_mod
 from samsim.fire_control.engagement import launch_acceptability
 from samsim.fire_control.evaluate import HORIZON_S, THREAT_MARGIN_M, evaluate_threats
+from samsim.fire_control.identify import (
+    CIVIL_ID,
+    FRIEND_ID,
+    HOSTILE,
+    PENDING,
+    SUSPECT,
+    UNKNOWN,
+    classify,
+    identify,
+)
 from samsim.geo import LocalFrame
 from samsim.interceptors.envelope import may_intercept, planning_flyout
 from samsim.scenario import Doctrine
+from samsim.threats.state import CATEGORY_CODE
 from samsim.tracking import CONFIRMED, TrackTable
 
 from .builders import make_launchers
@@ -78,6 +89,52 @@ def test_compiled_threat_evaluation_equals_the_array_expressions(seed):
         strict=True,
     ):
         np.testing.assert_array_equal(g, r)
+
+
+def _identify_reference(
+    current, interrogations, civil, friend, window, inbound, speed, closing, committed
+):
+    """``identify`` as array expressions (before it was compiled)."""
+    ident = current.copy()
+    silent = (civil == 0) & (friend == 0)
+    ident[(ident == PENDING) & silent & (interrogations >= window)] = UNKNOWN
+    if closing is not None:
+        ident[(ident == UNKNOWN) & (closing | inbound)] = SUSPECT
+    hostile_act = (inbound if committed is None else committed) | (speed > 350.0)
+    ident[((ident == UNKNOWN) | (ident == SUSPECT)) & hostile_act] = HOSTILE
+    ident[civil > 0] = CIVIL_ID
+    ident[friend > 0] = FRIEND_ID
+    return ident
+
+
+def _classify_reference(speed, alt):
+    cat = np.full(len(speed), CATEGORY_CODE["aircraft"], dtype=np.int8)
+    cat[(speed >= 90.0) & (alt < 1500.0)] = CATEGORY_CODE["cruise_missile"]
+    cat[speed < 90.0] = CATEGORY_CODE["drone"]
+    cat[(speed > 1200.0) | (alt > 25_000.0)] = CATEGORY_CODE["ballistic"]
+    return cat
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_identification_and_classification_equal_the_array_expressions(seed):
+    rng = np.random.default_rng(seed)
+    k = 500
+    current = rng.integers(0, 6, k).astype(np.int8)
+    interrogations = rng.integers(0, 5, k).astype(np.int16)
+    civil = (rng.uniform(size=k) < 0.1) * rng.integers(1, 3, k)
+    friend = (rng.uniform(size=k) < 0.1) * rng.integers(1, 3, k)
+    inbound = rng.uniform(size=k) < 0.5
+    closing = rng.uniform(size=k) < 0.5
+    committed = inbound & (rng.uniform(size=k) < 0.5)
+    speed = rng.choice([30.0, 89.999, 90.0, 200.0, 350.0, 350.001, 1200.0, 1500.0], k)
+    alt = rng.choice([100.0, 1499.9, 1500.0, 9000.0, 25_000.0, 25_000.1], k)
+    iff = (current, interrogations, civil, friend, 3, inbound, speed)
+    for closing_, committed_ in ((None, None), (closing, None), (closing, committed)):
+        got = identify(*iff, closing_, committed_)
+        assert got.dtype == current.dtype
+        np.testing.assert_array_equal(got, _identify_reference(*iff, closing_, committed_))
+    assert len(set(got.tolist())) == 6  # every state occurs
+    np.testing.assert_array_equal(classify(speed, alt), _classify_reference(speed, alt))
 
 
 def _planning(catalog, launchers):

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
+
 PENDING, UNKNOWN, HOSTILE, CIVIL_ID, FRIEND_ID, SUSPECT = 0, 1, 2, 3, 4, 5
 ID_NAMES = ("pending", "unknown", "hostile", "civil", "friend", "suspect")
 
@@ -68,16 +70,43 @@ def identify(
     committed : (k,) inbound and due at the asset within the doctrine's hostile
         time; None: every inbound track is committed
     """
+    current = np.asarray(current)
     ident = current.copy()
-    silent = (civil_replies == 0) & (friend_replies == 0)
-    ident[(ident == PENDING) & silent & (interrogations >= reply_window)] = UNKNOWN
-    if closing is not None:
-        ident[(ident == UNKNOWN) & (closing | inbound)] = SUSPECT
-    hostile_act = (inbound if committed is None else committed) | (speed_mps > HOSTILE_SPEED_MPS)
-    ident[((ident == UNKNOWN) | (ident == SUSPECT)) & hostile_act] = HOSTILE
-    ident[civil_replies > 0] = CIVIL_ID
-    ident[friend_replies > 0] = FRIEND_ID
+    inbound = np.asarray(inbound, dtype=np.bool_)
+    _identify_kernel(
+        ident,
+        np.asarray(interrogations),
+        np.asarray(civil_replies),
+        np.asarray(friend_replies),
+        int(reply_window),
+        inbound,
+        np.asarray(speed_mps, dtype=np.float64),
+        closing is not None,
+        inbound if closing is None else np.asarray(closing, dtype=np.bool_),
+        inbound if committed is None else np.asarray(committed, dtype=np.bool_),
+    )
     return ident
+
+
+@jit
+def _identify_kernel(
+    ident, interrogations, civil, friend, window, inbound, speed, use_closing, closing, committed
+):  # pragma: no cover - compiled
+    """``identify`` per track, in place on ``ident`` (a few dozen tracks per look)."""
+    for i in range(ident.shape[0]):
+        c = ident[i]
+        if c == PENDING and civil[i] == 0 and friend[i] == 0 and interrogations[i] >= window:
+            c = UNKNOWN
+        if use_closing and c == UNKNOWN and (closing[i] or inbound[i]):
+            c = SUSPECT
+        hostile_act = committed[i] or speed[i] > HOSTILE_SPEED_MPS
+        if (c == UNKNOWN or c == SUSPECT) and hostile_act:  # noqa: SIM109 (compiled)
+            c = HOSTILE
+        if civil[i] > 0:
+            c = CIVIL_ID
+        if friend[i] > 0:
+            c = FRIEND_ID
+        ident[i] = c
 
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
@@ -99,8 +128,32 @@ def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:
     """Threat category code (threats.CATEGORIES order) guessed from speed and height."""
     from samsim.threats.state import CATEGORY_CODE
 
-    cat = np.full(len(speed_mps), CATEGORY_CODE["aircraft"], dtype=np.int8)
-    cat[(speed_mps >= 90.0) & (alt_m < 1500.0)] = CATEGORY_CODE["cruise_missile"]
-    cat[speed_mps < 90.0] = CATEGORY_CODE["drone"]
-    cat[(speed_mps > 1200.0) | (alt_m > 25_000.0)] = CATEGORY_CODE["ballistic"]
+    speed_mps = np.asarray(speed_mps, dtype=np.float64)
+    alt_m = np.asarray(alt_m, dtype=np.float64)
+    if alt_m.shape != speed_mps.shape:
+        alt_m = np.full(speed_mps.shape, alt_m)
+    cat = np.empty(len(speed_mps), dtype=np.int8)
+    _classify_kernel(
+        speed_mps,
+        alt_m,
+        CATEGORY_CODE["aircraft"],
+        CATEGORY_CODE["cruise_missile"],
+        CATEGORY_CODE["drone"],
+        CATEGORY_CODE["ballistic"],
+        cat,
+    )
     return cat
+
+
+@jit
+def _classify_kernel(speed, alt, aircraft, cruise, drone, ballistic, cat):  # pragma: no cover
+    """``classify`` per track: the last rule that holds wins."""
+    for i in range(speed.shape[0]):
+        c = aircraft
+        if speed[i] >= 90.0 and alt[i] < 1500.0:
+            c = cruise
+        if speed[i] < 90.0:
+            c = drone
+        if speed[i] > 1200.0 or alt[i] > 25_000.0:
+            c = ballistic
+        cat[i] = c
