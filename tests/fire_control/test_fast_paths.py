@@ -8,6 +8,7 @@
   orders with and without it.
 """
 
+import copy
 from dataclasses import replace
 
 import numpy as np
@@ -23,6 +24,7 @@ from samsim.fire_control.identify import (
     HOSTILE,
     PENDING,
     SUSPECT,
+    SUSPECT_RANGE_M,
     UNKNOWN,
     classify,
     identify,
@@ -135,6 +137,60 @@ def test_compiled_identification_and_classification_equal_the_array_expressions(
         np.testing.assert_array_equal(got, _identify_reference(*iff, closing_, committed_))
     assert len(set(got.tolist())) == 6  # every state occurs
     np.testing.assert_array_equal(classify(speed, alt), _classify_reference(speed, alt))
+
+
+def _view_reference(tracks, frame, now_s, a_pos, a_radius, a_value, doctrine, window):
+    """``view_picture`` as the composition of its public parts (before it was fused)."""
+    rows = tracks.confirmed()
+    pos = tracks.position_at(rows, now_s)
+    vel = tracks.x[rows, 3:]
+    speed = np.linalg.norm(vel, axis=1)
+    alt = frame.altitude_m(pos) if rows.size else np.zeros(0)
+    threat = evaluate_threats(pos, vel, a_pos, a_radius, a_value)
+    old = tracks.ident[rows].copy()
+    tracks.ident[rows] = identify(
+        old,
+        tracks.interrogations[rows],
+        tracks.civil_replies[rows],
+        tracks.friend_replies[rows],
+        window,
+        threat.inbound,
+        speed,
+        threat.closing_m <= SUSPECT_RANGE_M,
+        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
+    )
+    ident = tracks.ident[rows]
+    return rows, pos, vel, threat, ident, rows[ident != old], classify(speed, alt)
+
+
+@pytest.mark.parametrize("n_assets", [0, 1, 5])
+def test_fused_view_equals_its_parts(n_assets):
+    rng = np.random.default_rng(n_assets)
+    doctrine = Doctrine(hostile_time_s=200.0)
+    a_pos = rng.uniform(-20_000, 20_000, (n_assets, 3))
+    a_radius = rng.uniform(500, 3000, n_assets)
+    a_value = rng.uniform(10, 100, n_assets)
+    for _ in range(5):
+        tracks = _picture(rng, 60, np.zeros(3))
+        tracks.status[rng.choice(60, 10, replace=False)] = 1  # some tentative
+        tracks.ident[:] = rng.integers(0, 6, 60)
+        tracks.interrogations[:] = rng.integers(0, 5, 60)
+        tracks.civil_replies[:] = rng.uniform(size=60) < 0.1
+        tracks.friend_replies[:] = rng.uniform(size=60) < 0.1
+        twin = copy.deepcopy(tracks)
+        args = (FRAME, 21.0, a_pos, a_radius, a_value, doctrine, 3)
+        view = fdc_mod.view_picture(tracks, *args)
+        ref = _view_reference(twin, *args)
+        got = (view.rows, view.pos, view.vel, view.threat, view.ident, view.changed)
+        for g, r in zip(got[:3], ref[:3], strict=True):
+            np.testing.assert_array_equal(g, r)
+        for f in ("asset_idx", "time_to_asset_s", "value", "time_by_asset_s", "closing_m"):
+            np.testing.assert_array_equal(getattr(view.threat, f), getattr(ref[3], f))
+        np.testing.assert_array_equal(view.ident, ref[4])
+        np.testing.assert_array_equal(view.changed, ref[5])
+        np.testing.assert_array_equal(view.categories, ref[6])
+        np.testing.assert_array_equal(tracks.ident, twin.ident)
+        assert view.changed.size > 0
 
 
 def _planning(catalog, launchers):

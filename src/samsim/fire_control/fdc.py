@@ -33,13 +33,17 @@ from numpy.typing import NDArray
 from samsim._jit import jit
 from samsim.catalog import FdcType, InterceptorType
 from samsim.fire_control.engagement import launch_acceptability
-from samsim.fire_control.evaluate import ThreatAssessment, evaluate_threats, threat_scores
+from samsim.fire_control.evaluate import (
+    ThreatAssessment,
+    _threat_kernel,
+    threat_scores,
+)
 from samsim.fire_control.identify import (
     ENGAGEABLE_TABLE,
     ID_CONFIDENCE,
     SUSPECT_RANGE_M,
-    classify,
-    identify,
+    classify_one,
+    identify_one,
     may_engage,
 )
 from samsim.fire_control.launchers import Launchers
@@ -57,7 +61,7 @@ from samsim.interceptors.envelope import (
     target_may_reach,
 )
 from samsim.scenario.models import Doctrine
-from samsim.threats.state import CATEGORIES
+from samsim.threats.state import CATEGORIES, CATEGORY_CODE
 from samsim.tracking.table import TrackTable
 
 
@@ -417,23 +421,98 @@ def view_picture(
     vel = tracks.x[rows, 3:]
     speed = np.linalg.norm(vel, axis=1)
     alt = frame.altitude_m(pos) if rows.size else np.zeros(0)
-    threat = evaluate_threats(pos, vel, asset_pos_m, asset_radius_m, asset_value)
-    old_ident = tracks.ident[rows].copy()
-    tracks.ident[rows] = identify(
-        old_ident,
-        tracks.interrogations[rows],
-        tracks.civil_replies[rows],
-        tracks.friend_replies[rows],
-        iff_reply_window,
-        threat.inbound,
-        speed,
-        threat.closing_m <= SUSPECT_RANGE_M,
-        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
+    k, n_a = rows.size, len(asset_pos_m)
+    threat = ThreatAssessment(
+        np.empty(k, np.intp), np.empty(k), np.empty(k), np.empty((k, n_a)), np.empty(k)
     )
-    ident = tracks.ident[rows]
-    return PictureView(
-        now_s, rows, pos, vel, threat, ident, rows[ident != old_ident], classify(speed, alt)
+    ident = np.empty(k, tracks.ident.dtype)
+    changed = np.empty(k, dtype=bool)
+    categories = np.empty(k, dtype=np.int8)
+    # evaluate_threats, identify (escalating tracks.ident in place) and classify, in one
+    # compiled pass over the few dozen confirmed tracks.
+    _picture_kernel(
+        rows,
+        np.ascontiguousarray(pos, dtype=np.float64),
+        np.ascontiguousarray(vel, dtype=np.float64),
+        np.ascontiguousarray(speed, dtype=np.float64),
+        np.ascontiguousarray(alt, dtype=np.float64),
+        np.ascontiguousarray(asset_pos_m, dtype=np.float64),
+        np.ascontiguousarray(asset_radius_m, dtype=np.float64),
+        np.ascontiguousarray(asset_value, dtype=np.float64),
+        tracks.ident,
+        tracks.interrogations,
+        tracks.civil_replies,
+        tracks.friend_replies,
+        int(iff_reply_window),
+        float(doctrine.hostile_time_s),
+        _CATEGORY_CODES,
+        threat.asset_idx,
+        threat.time_to_asset_s,
+        threat.value,
+        threat.time_by_asset_s,
+        threat.closing_m,
+        ident,
+        changed,
+        categories,
     )
+    return PictureView(now_s, rows, pos, vel, threat, ident, rows[changed], categories)
+
+
+_CATEGORY_CODES = np.array(
+    [CATEGORY_CODE[c] for c in ("aircraft", "cruise_missile", "drone", "ballistic")], np.int8
+)
+
+
+@jit
+def _picture_kernel(
+    rows,
+    pos,
+    vel,
+    speed,
+    alt,
+    a_pos,
+    a_radius,
+    a_value,
+    t_ident,
+    interrogations,
+    civil,
+    friend,
+    window,
+    hostile_s,
+    codes,
+    asset_idx,
+    t_asset,
+    value,
+    t_by,
+    closing_m,
+    ident,
+    changed,
+    categories,
+):  # pragma: no cover - compiled
+    """``view_picture`` after the prediction: ``evaluate_threats``, then per track
+    ``identify`` (closing within ``SUSPECT_RANGE_M``; committed when inbound and due
+    within ``hostile_s``) written back to ``t_ident``, and ``classify``."""
+    _threat_kernel(pos, vel, a_pos, a_radius, a_value, asset_idx, t_asset, value, t_by, closing_m)
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        old = t_ident[r]
+        inbound = asset_idx[j] >= 0
+        new = identify_one(
+            old,
+            interrogations[r],
+            civil[r],
+            friend[r],
+            window,
+            True,
+            closing_m[j] <= SUSPECT_RANGE_M,
+            inbound,
+            inbound and t_asset[j] <= hostile_s,
+            speed[j],
+        )
+        t_ident[r] = new
+        ident[j] = new
+        changed[j] = new != old
+        categories[j] = classify_one(speed[j], alt[j], codes[0], codes[1], codes[2], codes[3])
 
 
 def decide(

@@ -89,24 +89,42 @@ def identify(
 
 
 @jit
+def identify_one(
+    c, interrogations, civil, friend, window, use_closing, closing, inbound, committed, speed
+):  # pragma: no cover - compiled
+    """``identify`` of one track: its new code from its code ``c`` now."""
+    if c == PENDING and civil == 0 and friend == 0 and interrogations >= window:
+        c = UNKNOWN
+    if use_closing and c == UNKNOWN and (closing or inbound):
+        c = SUSPECT
+    hostile_act = committed or speed > HOSTILE_SPEED_MPS
+    if (c == UNKNOWN or c == SUSPECT) and hostile_act:  # noqa: SIM109 (compiled)
+        c = HOSTILE
+    if civil > 0:
+        c = CIVIL_ID
+    if friend > 0:
+        c = FRIEND_ID
+    return c
+
+
+@jit
 def _identify_kernel(
     ident, interrogations, civil, friend, window, inbound, speed, use_closing, closing, committed
 ):  # pragma: no cover - compiled
     """``identify`` per track, in place on ``ident`` (a few dozen tracks per look)."""
     for i in range(ident.shape[0]):
-        c = ident[i]
-        if c == PENDING and civil[i] == 0 and friend[i] == 0 and interrogations[i] >= window:
-            c = UNKNOWN
-        if use_closing and c == UNKNOWN and (closing[i] or inbound[i]):
-            c = SUSPECT
-        hostile_act = committed[i] or speed[i] > HOSTILE_SPEED_MPS
-        if (c == UNKNOWN or c == SUSPECT) and hostile_act:  # noqa: SIM109 (compiled)
-            c = HOSTILE
-        if civil[i] > 0:
-            c = CIVIL_ID
-        if friend[i] > 0:
-            c = FRIEND_ID
-        ident[i] = c
+        ident[i] = identify_one(
+            ident[i],
+            interrogations[i],
+            civil[i],
+            friend[i],
+            window,
+            use_closing,
+            closing[i],
+            inbound[i],
+            committed[i],
+            speed[i],
+        )
 
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
@@ -146,14 +164,19 @@ def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:
 
 
 @jit
+def classify_one(speed, alt, aircraft, cruise, drone, ballistic):  # pragma: no cover
+    """``classify`` of one track: the last rule that holds wins."""
+    c = aircraft
+    if speed >= 90.0 and alt < 1500.0:
+        c = cruise
+    if speed < 90.0:
+        c = drone
+    if speed > 1200.0 or alt > 25_000.0:
+        c = ballistic
+    return c
+
+
+@jit
 def _classify_kernel(speed, alt, aircraft, cruise, drone, ballistic, cat):  # pragma: no cover
-    """``classify`` per track: the last rule that holds wins."""
     for i in range(speed.shape[0]):
-        c = aircraft
-        if speed[i] >= 90.0 and alt[i] < 1500.0:
-            c = cruise
-        if speed[i] < 90.0:
-            c = drone
-        if speed[i] > 1200.0 or alt[i] > 25_000.0:
-            c = ballistic
-        cat[i] = c
+        cat[i] = classify_one(speed[i], alt[i], aircraft, cruise, drone, ballistic)
