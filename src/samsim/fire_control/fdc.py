@@ -603,12 +603,13 @@ def decide(
     sel = np.flatnonzero(eligible)
     rows, pos, vel = rows[sel], pos[sel], vel[sel]
     t_reach = threat.time_to_asset_s[sel]
-    # Most cycles: every eligible track is still far beyond reach of the ready launchers.
+    # The reach pre-filter per type (K, T); computed here for a planning table without
+    # fly-out tables.
     n_types = len(planning.names)
     if reach_all is not None:
         reach = reach_all[:, sel]
     else:
-        reach = planning.reach_mask(  # (K, T) pre-filter per type
+        reach = planning.reach_mask(
             launchers.pos_enu_m[ready], launchers.rounds[ready], pos, vel, t_reach, frame.radius_m
         )
     if not reach.any():
