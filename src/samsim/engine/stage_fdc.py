@@ -18,6 +18,7 @@ from samsim.fire_control.fdc import PictureView, assess_kills, held_by_others, v
 from samsim.fire_control.identify import ID_NAMES
 from samsim.interceptors import FLYING
 from samsim.threats import ALLEGIANCE_NAMES
+from samsim.tracking import FREE
 from samsim.world import World
 
 LAUNCH_SPEED_MPS = 40.0
@@ -32,14 +33,25 @@ def fdc_stage(w: World, t_s: float) -> None:
     (the first FDC reports the identification changes).
     """
     views: dict[tuple[int, int], PictureView] = {}
+    # Rounds flying at the start of the stage: an FDC's uplink serves its own, and the
+    # rounds an FDC launches here are its own too (after its uplink).
+    flying = None
+    any_reload = None
     for f_idx, fdc in enumerate(w.fdcs):
         if t_s + 1e-9 >= fdc.next_uplink_s:
             fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
-            _uplink(w, f_idx, t_s)
+            if flying is None:
+                flying = w.icpt.flying()
+            if flying.size:
+                _uplink(w, f_idx, t_s, flying)
         if t_s + 1e-9 < fdc.next_cycle_s:
             continue
         fdc.next_cycle_s = t_s + fdc.params.cycle_s
-        if _may_reload(w, fdc.launcher_idx):
+        # Reload state changes only in service_reloads, gated here: one look at every
+        # launcher per step, then each unit's own only if some reload is left or under way.
+        if any_reload is None:
+            any_reload = _may_reload(w, slice(None))
+        if any_reload and _may_reload(w, fdc.launcher_idx):
             for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
                 w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
         for tid, survived in assess_kills(fdc, t_s):
@@ -95,7 +107,7 @@ def fdc_stage(w: World, t_s: float) -> None:
             _launch(w, f_idx, shot, t_s)
 
 
-def _may_reload(w: World, launcher_idx: np.ndarray) -> bool:
+def _may_reload(w: World, launcher_idx: np.ndarray | slice) -> bool:
     """Whether any of these launchers has a reload left or under way (else nothing to service)."""
     ln = w.launchers
     return bool(
@@ -104,27 +116,34 @@ def _may_reload(w: World, launcher_idx: np.ndarray) -> bool:
     )
 
 
-def _uplink(w: World, f_idx: int, t_s: float) -> None:
+def _uplink(w: World, f_idx: int, t_s: float, flying: np.ndarray | None = None) -> None:
     """Send each flying interceptor its track's latest estimate.
 
     When its track was dropped and a new confirmed track lies within
     ``HANDOVER_M`` of where the interceptor expects its target, the FDC hands the
     engagement over to that track, so that it is not engaged again as new.
+    ``flying``: the flying rounds (``Interceptors.flying``) if known.
     """
     icpt = w.icpt
     fdc = w.fdcs[f_idx]
     tracks = fdc.tracks
-    rows = icpt.flying()
+    rows = icpt.flying() if flying is None else flying
     rows = rows[icpt.fdc_idx[rows] == f_idx]
+    if rows.size == 0:
+        return
+    # Row of each live track number (``TrackTable.row_of``: the first such row).
+    live = np.flatnonzero(tracks.status != FREE)[::-1]
+    row_of = dict(zip(tracks.track_id[live].tolist(), live.tolist(), strict=True))
     for r in rows:
-        tid = int(icpt.track_id[r])
-        tr = tracks.row_of(tid)
+        tid = int(icpt.track_id[r])  # read each time: a handover moves other rounds too
+        tr = row_of.get(tid, -1)
         if tr < 0:
             tr = _handover(w, fdc, r, t_s)
             if tr < 0:
                 continue
-        icpt.est_pos_m[r] = tracks.position_at(np.array([tr]), t_s)[0]
-        icpt.est_vel_mps[r] = tracks.x[tr, 3:]
+        x = tracks.x[tr]
+        icpt.est_pos_m[r] = x[:3] + x[3:] * (t_s - tracks.time_s[tr])
+        icpt.est_vel_mps[r] = x[3:]
         icpt.est_time_s[r] = t_s
 
 

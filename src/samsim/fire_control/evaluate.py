@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
+
 THREAT_MARGIN_M = 3000.0
 HORIZON_S = 1800.0
 
@@ -67,30 +69,77 @@ def evaluate_threats(
             np.full((k, n_a), np.inf),
             np.full(k, np.inf),
         )
-    d = asset_pos_enu_m[None, :, :2] - pos_enu_m[:, None, :2]  # (k, a, 2)
-    v = vel_enu_mps[:, None, :2]
-    v2 = np.maximum(np.sum(v * v, axis=2), 1e-6)
-    t_cpa = np.sum(d * v, axis=2) / v2
-    miss = np.linalg.norm(d - v * t_cpa[..., None], axis=2)
-    dist = np.linalg.norm(d, axis=2)
-    inside = dist <= asset_radius_m[None, :]
-    threat = (
-        (t_cpa > 0) & (t_cpa < HORIZON_S) & (miss <= asset_radius_m[None, :] + THREAT_MARGIN_M)
-    ) | inside
-    t_cpa = np.where(inside, 0.0, t_cpa)
-    score = np.where(threat, asset_value[None, :] * 1e6 - t_cpa, -np.inf)
-    best = np.argmax(score, axis=1)
-    any_threat = threat.any(axis=1)
-    rows = np.arange(k)
-    # Closing: the range to the asset shrinks (velocity has a component towards it).
-    closing = (t_cpa > 0) & (np.sum(d * v, axis=2) > 0)
-    return ThreatAssessment(
-        asset_idx=np.where(any_threat, best, -1),
-        time_to_asset_s=np.where(any_threat, t_cpa[rows, best], np.inf),
-        value=np.where(any_threat, asset_value[best], 0.0),
-        time_by_asset_s=np.where(threat, t_cpa, np.inf),
-        closing_m=np.min(np.where(closing, dist, np.inf), axis=1),
+    asset_idx = np.empty(k, np.intp)
+    time_to_asset_s = np.empty(k)
+    value = np.empty(k)
+    time_by_asset_s = np.empty((k, n_a))
+    closing_m = np.empty(k)
+    _threat_kernel(
+        np.ascontiguousarray(pos_enu_m, dtype=np.float64),
+        np.ascontiguousarray(vel_enu_mps, dtype=np.float64),
+        np.ascontiguousarray(asset_pos_enu_m, dtype=np.float64),
+        np.ascontiguousarray(asset_radius_m, dtype=np.float64),
+        np.ascontiguousarray(asset_value, dtype=np.float64),
+        asset_idx,
+        time_to_asset_s,
+        value,
+        time_by_asset_s,
+        closing_m,
     )
+    return ThreatAssessment(asset_idx, time_to_asset_s, value, time_by_asset_s, closing_m)
+
+
+@jit
+def _threat_kernel(
+    pos, vel, a_pos, a_radius, a_value, asset_idx, t_asset, value, t_by, closing_m
+):  # pragma: no cover - compiled
+    """``evaluate_threats`` per track and asset (the few dozen tracks of a picture are
+    call-overhead bound as array expressions). Horizontal closest approach:
+    d = asset - track, t_cpa = d.v / max(|v|^2, 1e-6), miss = |d - v t_cpa|; a
+    threat when 0 < t_cpa < ``HORIZON_S`` and miss <= radius + ``THREAT_MARGIN_M``,
+    or when already inside the radius (t_cpa = 0); the threatened asset is the most
+    valuable one, the soonest on a tie of value.
+    """
+    for i in range(pos.shape[0]):
+        vx, vy = vel[i, 0], vel[i, 1]
+        v2 = vx * vx + vy * vy
+        if v2 < 1e-6:
+            v2 = 1e-6
+        best = -1
+        best_score = -np.inf
+        near = np.inf
+        for a in range(a_pos.shape[0]):
+            dx = a_pos[a, 0] - pos[i, 0]
+            dy = a_pos[a, 1] - pos[i, 1]
+            dv = dx * vx + dy * vy
+            t = dv / v2
+            mx = dx - vx * t
+            my = dy - vy * t
+            miss = np.sqrt(mx * mx + my * my)
+            dist = np.sqrt(dx * dx + dy * dy)
+            inside = dist <= a_radius[a]
+            threat = (t > 0 and t < HORIZON_S and miss <= a_radius[a] + THREAT_MARGIN_M) or inside
+            if inside:
+                t = 0.0
+            if threat:
+                t_by[i, a] = t
+                score = a_value[a] * 1e6 - t
+                if best < 0 or score > best_score:
+                    best = a
+                    best_score = score
+            else:
+                t_by[i, a] = np.inf
+            if t > 0 and dv > 0 and dist < near:
+                near = dist
+        closing_m[i] = near
+        if best >= 0:
+            asset_idx[i] = best
+            t_asset[i] = t_by[i, best]
+            value[i] = a_value[best]
+        else:
+            asset_idx[i] = -1
+            t_asset[i] = np.inf
+            value[i] = 0.0
 
 
 def threat_scores(

@@ -25,28 +25,43 @@ them unless ``doctrine.fire_units_per_target`` allows more units on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.catalog import FdcType, InterceptorType
 from samsim.fire_control.engagement import launch_acceptability
-from samsim.fire_control.evaluate import ThreatAssessment, evaluate_threats, threat_scores
+from samsim.fire_control.evaluate import (
+    ThreatAssessment,
+    _threat_kernel,
+    threat_scores,
+)
 from samsim.fire_control.identify import (
+    ENGAGEABLE_TABLE,
     ID_CONFIDENCE,
     SUSPECT_RANGE_M,
-    classify,
-    identify,
+    classify_one,
+    identify_one,
     may_engage,
 )
 from samsim.fire_control.launchers import Launchers
 from samsim.fire_control.pk import geometry_pk
 from samsim.fire_control.wta import greedy_wta, solve_wta
 from samsim.geo import LocalFrame
-from samsim.interceptors.envelope import RESERVE, arrival_state
+from samsim.interceptors.envelope import (
+    REACH_SLACK_M,
+    REACH_SLACK_S,
+    RESERVE,
+    ReachTables,
+    arrival_state,
+    may_intercept,
+    may_intercept_types,
+    target_may_reach,
+)
 from samsim.scenario.models import Doctrine
-from samsim.threats.state import CATEGORIES
+from samsim.threats.state import CATEGORIES, CATEGORY_CODE
 from samsim.tracking.table import TrackTable
 
 
@@ -126,6 +141,71 @@ class PlanningTable:
             endgame_speed_mps=full,
             pk_edge_fraction=edge,
         )
+
+    def may_reach(
+        self,
+        k: int,
+        launcher_pos_m: NDArray,
+        pos_m: NDArray,
+        vel_mps: NDArray,
+        time_to_asset_s: NDArray,
+        radius_m: float,
+    ) -> NDArray[np.bool_]:
+        """(T,) False where no launcher (L, 3) can accept type ``k`` on a target: a cheap,
+        conservative pre-filter of ``acceptability`` (True does not mean acceptable).
+
+        With fly-out tables this is ``envelope.may_intercept``. Without them an
+        acceptable launch needs an intercept time t < ``time_to_asset_s`` and
+        within ``max_flight_s``, at a predicted intercept point p + v t within
+        ``max_range_m``: the target's path up to that time is tested against that
+        sphere around each launcher, with ``REACH_SLACK_M`` and ``REACH_SLACK_S``
+        to spare.
+        """
+        n_t = len(pos_m)
+        if len(launcher_pos_m) == 0 or n_t == 0:
+            return np.zeros(n_t, dtype=bool)
+        fs = self.flyout[k] if self.flyout else None
+        if fs is not None:
+            return may_intercept(fs, launcher_pos_m, pos_m, vel_mps, time_to_asset_s, radius_m).any(
+                axis=0
+            )
+        limit_m = float(self.max_range_m[k])
+        t_lim_s = float(self.max_flight_s[k])
+        t_end_s = np.fmin(t_lim_s, np.asarray(time_to_asset_s, dtype=float)) + REACH_SLACK_S
+        t_end_s = np.maximum(t_end_s, 0.0)
+        d = pos_m[None, :, :] - launcher_pos_m[:, None, :]  # (L, T, 3)
+        v2 = np.maximum(np.sum(vel_mps * vel_mps, axis=1), 1e-12)
+        t_cpa = np.clip(-np.sum(d * vel_mps[None], axis=2) / v2, 0.0, t_end_s)
+        miss_m = np.linalg.norm(d + vel_mps[None] * t_cpa[..., None], axis=2)
+        return (miss_m <= limit_m + REACH_SLACK_M).any(axis=0)
+
+    def reach_mask(
+        self,
+        launcher_pos_m: NDArray,
+        rounds: NDArray,
+        pos_m: NDArray,
+        vel_mps: NDArray,
+        time_to_asset_s: NDArray,
+        radius_m: float,
+    ) -> NDArray[np.bool_]:
+        """``may_reach`` of every type (K, T) from launchers (L, 3) holding ``rounds`` (L, K)."""
+        has = rounds > 0
+        n_k = len(self.names)
+        if self.flyout:
+            tables = ReachTables.of(self.flyout)
+            out = may_intercept_types(
+                tables, launcher_pos_m, has, pos_m, vel_mps, time_to_asset_s, radius_m
+            ).any(axis=1)
+            tableless = [k for k in range(n_k) if self.flyout[k] is None]
+        else:
+            out = np.zeros((n_k, len(pos_m)), dtype=bool)
+            tableless = range(n_k)
+        for k in tableless:
+            if has[:, k].any():
+                out[k] = self.may_reach(
+                    k, launcher_pos_m[has[:, k]], pos_m, vel_mps, time_to_asset_s, radius_m
+                )
+        return out
 
     def pk_of(
         self,
@@ -285,7 +365,7 @@ def held_by_others(fdcs: list[Fdc], f_idx: int) -> dict[int, int]:
         if g == f_idx:
             continue
         for tid, eng in other.engagements.items():
-            if eng.active:
+            if eng.in_flight > 0 or not eng.assessed:  # Engagement.active, inlined
                 out[tid] = out.get(tid, 0) + 1
     return out
 
@@ -309,7 +389,16 @@ class PictureView:
 
     def seen_again(self) -> PictureView:
         """The same view for another FDC: the identification changes are reported once."""
-        return replace(self, changed=np.zeros(0, np.intp))
+        return PictureView(
+            self.time_s,
+            self.rows,
+            self.pos,
+            self.vel,
+            self.threat,
+            self.ident,
+            np.zeros(0, np.intp),
+            self.categories,
+        )
 
 
 def view_picture(
@@ -332,23 +421,98 @@ def view_picture(
     vel = tracks.x[rows, 3:]
     speed = np.linalg.norm(vel, axis=1)
     alt = frame.altitude_m(pos) if rows.size else np.zeros(0)
-    threat = evaluate_threats(pos, vel, asset_pos_m, asset_radius_m, asset_value)
-    old_ident = tracks.ident[rows].copy()
-    tracks.ident[rows] = identify(
-        old_ident,
-        tracks.interrogations[rows],
-        tracks.civil_replies[rows],
-        tracks.friend_replies[rows],
-        iff_reply_window,
-        threat.inbound,
-        speed,
-        threat.closing_m <= SUSPECT_RANGE_M,
-        threat.inbound & (threat.time_to_asset_s <= doctrine.hostile_time_s),
+    k, n_a = rows.size, len(asset_pos_m)
+    threat = ThreatAssessment(
+        np.empty(k, np.intp), np.empty(k), np.empty(k), np.empty((k, n_a)), np.empty(k)
     )
-    ident = tracks.ident[rows]
-    return PictureView(
-        now_s, rows, pos, vel, threat, ident, rows[ident != old_ident], classify(speed, alt)
+    ident = np.empty(k, tracks.ident.dtype)
+    changed = np.empty(k, dtype=bool)
+    categories = np.empty(k, dtype=np.int8)
+    # evaluate_threats, identify (escalating tracks.ident in place) and classify, in one
+    # compiled pass over the few dozen confirmed tracks.
+    _picture_kernel(
+        rows,
+        np.ascontiguousarray(pos, dtype=np.float64),
+        np.ascontiguousarray(vel, dtype=np.float64),
+        np.ascontiguousarray(speed, dtype=np.float64),
+        np.ascontiguousarray(alt, dtype=np.float64),
+        np.ascontiguousarray(asset_pos_m, dtype=np.float64),
+        np.ascontiguousarray(asset_radius_m, dtype=np.float64),
+        np.ascontiguousarray(asset_value, dtype=np.float64),
+        tracks.ident,
+        tracks.interrogations,
+        tracks.civil_replies,
+        tracks.friend_replies,
+        int(iff_reply_window),
+        float(doctrine.hostile_time_s),
+        _CATEGORY_CODES,
+        threat.asset_idx,
+        threat.time_to_asset_s,
+        threat.value,
+        threat.time_by_asset_s,
+        threat.closing_m,
+        ident,
+        changed,
+        categories,
     )
+    return PictureView(now_s, rows, pos, vel, threat, ident, rows[changed], categories)
+
+
+_CATEGORY_CODES = np.array(
+    [CATEGORY_CODE[c] for c in ("aircraft", "cruise_missile", "drone", "ballistic")], np.int8
+)
+
+
+@jit
+def _picture_kernel(
+    rows,
+    pos,
+    vel,
+    speed,
+    alt,
+    a_pos,
+    a_radius,
+    a_value,
+    t_ident,
+    interrogations,
+    civil,
+    friend,
+    window,
+    hostile_s,
+    codes,
+    asset_idx,
+    t_asset,
+    value,
+    t_by,
+    closing_m,
+    ident,
+    changed,
+    categories,
+):  # pragma: no cover - compiled
+    """``view_picture`` after the prediction: ``evaluate_threats``, then per track
+    ``identify`` (closing within ``SUSPECT_RANGE_M``; committed when inbound and due
+    within ``hostile_s``) written back to ``t_ident``, and ``classify``."""
+    _threat_kernel(pos, vel, a_pos, a_radius, a_value, asset_idx, t_asset, value, t_by, closing_m)
+    for j in range(rows.shape[0]):
+        r = rows[j]
+        old = t_ident[r]
+        inbound = asset_idx[j] >= 0
+        new = identify_one(
+            old,
+            interrogations[r],
+            civil[r],
+            friend[r],
+            window,
+            True,
+            closing_m[j] <= SUSPECT_RANGE_M,
+            inbound,
+            inbound and t_asset[j] <= hostile_s,
+            speed[j],
+        )
+        t_ident[r] = new
+        ident[j] = new
+        changed[j] = new != old
+        categories[j] = classify_one(speed[j], alt[j], codes[0], codes[1], codes[2], codes[3])
 
 
 def decide(
@@ -388,6 +552,25 @@ def decide(
     changed = view.changed
     if rows.size == 0:
         return CycleResult([], changed)
+    reach_all = None
+    if planning.flyout:
+        # Most cycles: nothing eligible, no launcher ready, or every eligible track still
+        # far beyond reach. One compiled pass says so (see ``_cycle_reach``).
+        reach_all = _cycle_reach(
+            fdc, now_s, launchers, planning, doctrine, weapons_status, engaged_elsewhere, view,
+            frame.radius_m,
+        )  # fmt: skip
+        if reach_all is None:
+            return CycleResult([], changed)
+        # Next most: the tracks in reach are engaged already (rounds in flight, or a kill
+        # assessment pending), or the unit has no engagement to spare.
+        busy = sum(1 for e in fdc.engagements.values() if e.in_flight > 0)
+        if fdc.params.max_engagements - busy <= 0:
+            return CycleResult([], changed)
+        cand = np.flatnonzero(reach_all.any(axis=0))
+        shots = allowed_shots(fdc, tracks, rows[cand], view.categories[cand], doctrine, now_s)
+        if not (shots > 0).any():
+            return CycleResult([], changed)
     eligible = (
         may_engage(ident, weapons_status)
         & threat.inbound
@@ -395,8 +578,13 @@ def decide(
     )
     if engaged_elsewhere:
         limit = doctrine.fire_units_per_target
-        tids = tracks.track_id[rows]
-        eligible &= np.array([engaged_elsewhere.get(int(t), 0) < limit for t in tids], bool)
+        if limit <= 0:
+            eligible[:] = False
+        else:
+            tids = tracks.track_id[rows]
+            for tid, units in engaged_elsewhere.items():
+                if units >= limit:
+                    eligible &= tids != tid
     if not eligible.any():
         return CycleResult([], changed)
     cats_all = view.categories
@@ -408,9 +596,24 @@ def decide(
         eligible &= own_rounds > reserve
         if not eligible.any():
             return CycleResult([], changed)
+    own = fdc.launcher_idx
+    ready = own[launchers.ready(now_s)[own]]
+    if ready.size == 0:
+        return CycleResult([], changed)
     sel = np.flatnonzero(eligible)
     rows, pos, vel = rows[sel], pos[sel], vel[sel]
     t_reach = threat.time_to_asset_s[sel]
+    # The reach pre-filter per type (K, T); computed here for a planning table without
+    # fly-out tables.
+    n_types = len(planning.names)
+    if reach_all is not None:
+        reach = reach_all[:, sel]
+    else:
+        reach = planning.reach_mask(
+            launchers.pos_enu_m[ready], launchers.rounds[ready], pos, vel, t_reach, frame.radius_m
+        )
+    if not reach.any():
+        return CycleResult([], changed)
     value = threat.value[sel]
     cats = cats_all[sel]
     if doctrine.engagement_priority == "threat":
@@ -438,29 +641,32 @@ def decide(
     rows, pos, vel, t_reach, wta_value, cats, shots_left = (
         a[keep] for a in (rows, pos, vel, t_reach, wta_value, cats, shots_left)
     )
-    own = fdc.launcher_idx
-    ready = own[launchers.ready(now_s)[own]]
-    if ready.size == 0:
-        return CycleResult([], changed)
-    n_types = len(planning.names)
+    reach = reach[:, keep]
     pk = np.zeros((ready.size, rows.size, n_types))
     t_int = np.full((ready.size, rows.size, n_types), np.inf)
     for k in range(n_types):
         has = launchers.rounds[ready, k] > 0
-        if not has.any():
+        # Acceptability is per launcher and target: computed on the targets the
+        # pre-filter lets through, the others stay at Pk 0.
+        cols = np.flatnonzero(reach[k])
+        if not has.any() or cols.size == 0:
             continue
-        ok, t, pip = planning.acceptability(k, frame, launchers, ready, pos, vel, t_reach)
+        ok, t, pip = planning.acceptability(
+            k, frame, launchers, ready, pos[cols], vel[cols], t_reach[cols]
+        )
         ok &= has[:, None]
-        pk[:, :, k] = planning.pk_of(
+        pk[:, cols, k] = planning.pk_of(
             k,
-            cats,
+            cats[cols],
             ok,
             pip,
             launchers.pos_enu_m[ready],
             launchers.launch_elevation_rad[ready],
             frame.radius_m,
         )
-        t_int[:, :, k] = np.where(ok, t, np.inf)
+        t_int[:, cols, k] = np.where(ok, t, np.inf)
+    if not (pk > 0).any():  # no launch acceptable: nothing to assign
+        return CycleResult([], changed)
     best_type = choose_types(pk, planning.cost_usd, doctrine)
     pk_best = np.take_along_axis(pk, best_type[..., None], axis=2)[..., 0]
     if doctrine.assignment == "greedy":
@@ -503,6 +709,162 @@ def decide(
             )
         )
     return CycleResult(shots, changed)
+
+
+_NO_IDS = np.zeros(0, dtype=np.int64)
+
+
+def _cycle_reach(
+    fdc: Fdc,
+    now_s: float,
+    launchers: Launchers,
+    planning: PlanningTable,
+    doctrine: Doctrine,
+    weapons_status: str,
+    engaged_elsewhere: dict[int, int] | None,
+    view: PictureView,
+    radius_m: float,
+) -> NDArray[np.bool_] | None:
+    """``PlanningTable.reach_mask`` (K, k) of the unit's ready launchers on the view's
+    tracks that may be engaged now (False for the others), or None if it is all False.
+
+    Eligible here: what the rules of engagement allow, inbound, past the detect-to-launch
+    delay and not held by enough other units (the magazine reserve is left to ``decide``:
+    this is a superset). A type without fly-out tables is marked reachable wherever a
+    ready launcher holds it, so that ``decide`` computes its acceptability in full.
+    """
+    blocked = _NO_IDS
+    if engaged_elsewhere:
+        limit = doctrine.fire_units_per_target
+        if limit <= 0:
+            return None
+        ids = [tid for tid, units in engaged_elsewhere.items() if units >= limit]
+        if ids:
+            blocked = np.array(ids, dtype=np.int64)
+    tracks = fdc.tracks
+    tables = ReachTables.of(planning.flyout)
+    reach = np.empty((len(planning.names), view.rows.size), dtype=bool)
+    found = _cycle_reach_kernel(
+        view.ident,
+        ENGAGEABLE_TABLE[weapons_status],
+        view.threat.asset_idx,
+        view.threat.time_to_asset_s,
+        view.rows,
+        tracks.born_s,
+        tracks.track_id,
+        float(now_s),
+        float(fdc.params.detect_to_launch_s),
+        blocked,
+        fdc.launcher_idx,
+        launchers.rounds,
+        launchers.next_ready_s,
+        launchers.reload_done_s,
+        launchers.pos_enu_m,
+        np.ascontiguousarray(view.pos),
+        np.ascontiguousarray(view.vel),
+        float(radius_m),
+        tables.reach_m,
+        tables.height_m,
+        tables.n_bins,
+        tables.n_height,
+        tables.t_max_s,
+        tables.max_target_speed_mps,
+        tables.seeker_m,
+        reach,
+    )
+    return reach if found else None
+
+
+@jit
+def _cycle_reach_kernel(
+    ident,
+    allowed,
+    asset_idx,
+    t_asset,
+    rows,
+    born_s,
+    track_id,
+    now_s,
+    detect_s,
+    blocked,
+    own,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    launcher_pos,
+    pos,
+    vel,
+    radius,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    reach,
+):  # pragma: no cover - compiled
+    # The unit's ready launchers (``Launchers.ready``) and the types they hold.
+    n_k = reach.shape[0]
+    ready = np.empty(own.shape[0], dtype=np.int64)
+    n_ready = 0
+    for i in range(own.shape[0]):
+        ln = own[i]
+        total = 0
+        for k in range(rounds.shape[1]):
+            total += rounds[ln, k]
+        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
+            ready[n_ready] = ln
+            n_ready += 1
+    l_pos = np.empty((n_ready, 3))
+    has = np.empty((n_ready, n_k), dtype=np.bool_)
+    for a in range(n_ready):
+        for c in range(3):
+            l_pos[a, c] = launcher_pos[ready[a], c]
+        for k in range(n_k):
+            has[a, k] = rounds[ready[a], k] > 0
+    col = np.empty(n_ready, dtype=np.bool_)
+    found = False
+    for j in range(rows.shape[0]):
+        for k in range(n_k):
+            reach[k, j] = False
+        if n_ready == 0 or not allowed[ident[j]] or asset_idx[j] < 0:
+            continue
+        r = rows[j]
+        if not now_s - born_s[r] >= detect_s:
+            continue
+        held = False
+        for tid in blocked:
+            if track_id[r] == tid:
+                held = True
+        if held:
+            continue
+        for k in range(n_k):
+            if n_height[k] < 2:  # no tables: leave it to the full computation
+                for a in range(n_ready):
+                    if has[a, k]:
+                        reach[k, j] = True
+            else:
+                reach[k, j] = target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    k,
+                    radius,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                )
+            found = found or reach[k, j]
+    return found
 
 
 def _adaptive_looks(

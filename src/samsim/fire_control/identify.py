@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
+
 PENDING, UNKNOWN, HOSTILE, CIVIL_ID, FRIEND_ID, SUSPECT = 0, 1, 2, 3, 4, 5
 ID_NAMES = ("pending", "unknown", "hostile", "civil", "friend", "suspect")
 
@@ -68,31 +70,113 @@ def identify(
     committed : (k,) inbound and due at the asset within the doctrine's hostile
         time; None: every inbound track is committed
     """
+    current = np.asarray(current)
     ident = current.copy()
-    silent = (civil_replies == 0) & (friend_replies == 0)
-    ident[(ident == PENDING) & silent & (interrogations >= reply_window)] = UNKNOWN
-    if closing is not None:
-        ident[(ident == UNKNOWN) & (closing | inbound)] = SUSPECT
-    hostile_act = (inbound if committed is None else committed) | (speed_mps > HOSTILE_SPEED_MPS)
-    ident[((ident == UNKNOWN) | (ident == SUSPECT)) & hostile_act] = HOSTILE
-    ident[civil_replies > 0] = CIVIL_ID
-    ident[friend_replies > 0] = FRIEND_ID
+    inbound = np.asarray(inbound, dtype=np.bool_)
+    _identify_kernel(
+        ident,
+        np.asarray(interrogations),
+        np.asarray(civil_replies),
+        np.asarray(friend_replies),
+        int(reply_window),
+        inbound,
+        np.asarray(speed_mps, dtype=np.float64),
+        closing is not None,
+        inbound if closing is None else np.asarray(closing, dtype=np.bool_),
+        inbound if committed is None else np.asarray(committed, dtype=np.bool_),
+    )
     return ident
+
+
+@jit
+def identify_one(
+    c, interrogations, civil, friend, window, use_closing, closing, inbound, committed, speed
+):  # pragma: no cover - compiled
+    """``identify`` of one track: its new code from its code ``c`` now."""
+    if c == PENDING and civil == 0 and friend == 0 and interrogations >= window:
+        c = UNKNOWN
+    if use_closing and c == UNKNOWN and (closing or inbound):
+        c = SUSPECT
+    hostile_act = committed or speed > HOSTILE_SPEED_MPS
+    if (c == UNKNOWN or c == SUSPECT) and hostile_act:  # noqa: SIM109 (compiled)
+        c = HOSTILE
+    if civil > 0:
+        c = CIVIL_ID
+    if friend > 0:
+        c = FRIEND_ID
+    return c
+
+
+@jit
+def _identify_kernel(
+    ident, interrogations, civil, friend, window, inbound, speed, use_closing, closing, committed
+):  # pragma: no cover - compiled
+    """``identify`` per track, in place on ``ident`` (a few dozen tracks per look)."""
+    for i in range(ident.shape[0]):
+        ident[i] = identify_one(
+            ident[i],
+            interrogations[i],
+            civil[i],
+            friend[i],
+            window,
+            use_closing,
+            closing[i],
+            inbound[i],
+            committed[i],
+            speed[i],
+        )
 
 
 def may_engage(ident: NDArray[np.int8], weapons_status: str) -> NDArray[np.bool_]:
     """(k,) True where the rules of engagement allow firing at a track."""
+    return ENGAGEABLE_TABLE[weapons_status][ident]
+
+
+def _allowed(ids: tuple[int, ...]) -> NDArray[np.bool_]:
     allowed = np.zeros(len(ID_CONFIDENCE), dtype=bool)  # one entry per identification code
-    allowed[list(ENGAGEABLE_IDS[weapons_status])] = True
-    return allowed[ident]
+    allowed[list(ids)] = True
+    return allowed
+
+
+# Weapons status -> (identification codes,) True where it may be engaged.
+ENGAGEABLE_TABLE = {status: _allowed(ids) for status, ids in ENGAGEABLE_IDS.items()}
 
 
 def classify(speed_mps: NDArray, alt_m: NDArray) -> NDArray[np.int8]:
     """Threat category code (threats.CATEGORIES order) guessed from speed and height."""
     from samsim.threats.state import CATEGORY_CODE
 
-    cat = np.full(len(speed_mps), CATEGORY_CODE["aircraft"], dtype=np.int8)
-    cat[(speed_mps >= 90.0) & (alt_m < 1500.0)] = CATEGORY_CODE["cruise_missile"]
-    cat[speed_mps < 90.0] = CATEGORY_CODE["drone"]
-    cat[(speed_mps > 1200.0) | (alt_m > 25_000.0)] = CATEGORY_CODE["ballistic"]
+    speed_mps = np.asarray(speed_mps, dtype=np.float64)
+    alt_m = np.asarray(alt_m, dtype=np.float64)
+    if alt_m.shape != speed_mps.shape:
+        alt_m = np.full(speed_mps.shape, alt_m)
+    cat = np.empty(len(speed_mps), dtype=np.int8)
+    _classify_kernel(
+        speed_mps,
+        alt_m,
+        CATEGORY_CODE["aircraft"],
+        CATEGORY_CODE["cruise_missile"],
+        CATEGORY_CODE["drone"],
+        CATEGORY_CODE["ballistic"],
+        cat,
+    )
     return cat
+
+
+@jit
+def classify_one(speed, alt, aircraft, cruise, drone, ballistic):  # pragma: no cover
+    """``classify`` of one track: the last rule that holds wins."""
+    c = aircraft
+    if speed >= 90.0 and alt < 1500.0:
+        c = cruise
+    if speed < 90.0:
+        c = drone
+    if speed > 1200.0 or alt > 25_000.0:
+        c = ballistic
+    return c
+
+
+@jit
+def _classify_kernel(speed, alt, aircraft, cruise, drone, ballistic, cat):  # pragma: no cover
+    for i in range(speed.shape[0]):
+        cat[i] = classify_one(speed[i], alt[i], aircraft, cruise, drone, ballistic)

@@ -614,6 +614,346 @@ def solve_intercepts(
     return ok, t, pip
 
 
+# A cheap, conservative pre-filter of ``solve_intercepts`` (``may_intercept``): slack on
+# distances [m] and times [s], the time step of its scan [s], the time bins of its reach
+# tables [s], and the bound on how fast a target's ground range and height from a
+# launcher can change, as a multiple of its speed (1.01 holds for any point above 63 km
+# below the sphere).
+REACH_SLACK_M = 100.0
+REACH_SLACK_S = 1.0
+REACH_STEP_S = 4.0
+REACH_BIN_S = 0.5
+_LIPSCHITZ = 1.01
+# Caches by object identity (each replication builds its own fly-out sets), kept small.
+_REACH: dict[int, tuple[object, object]] = {}
+_REACH_CACHE_MAX = 64
+
+
+def _remember(key: object, value: object) -> None:
+    if len(_REACH) >= _REACH_CACHE_MAX:
+        _REACH.clear()
+    _REACH[id(key)] = (key, value)
+
+
+def reach_limits(flyout: FlyoutSet) -> tuple[NDArray, float]:
+    """How far the tables reach by a time, per height cell: (n_bins, nh - 1) [m], and the
+    longest finite time of flight [s].
+
+    ``reach[n, j]`` is the farthest ground range of a table cell (ranges i..i+1,
+    heights j..j+1, any elevation) with a finite time of flight at all four corners
+    of which the least is at most ``n * REACH_BIN_S``; -inf if there is none. The
+    bilinear time of flight at a point is at least its cell's least corner time, and
+    the point lies within the cell's far range, so a point reached within t lies
+    within ``reach[ceil(t / REACH_BIN_S), j]`` of its height cell j (the last bin
+    holds every cell).
+    """
+    hit = _REACH.get(id(flyout))
+    if hit is not None and hit[0] is flyout:
+        return hit[1]
+    t = flyout.time_s
+    corner = np.minimum(
+        np.minimum(t[:, :-1, :-1], t[:, 1:, :-1]), np.minimum(t[:, :-1, 1:], t[:, 1:, 1:])
+    )  # (e, nr - 1, nh - 1); inf unless every corner is finite
+    finite = np.isfinite(t)
+    t_max_s = float(t[finite].max()) if finite.any() else 0.0
+    n_bins = math.ceil(t_max_s / REACH_BIN_S) + 2
+    bin_of = np.where(np.isfinite(corner), np.ceil(corner / REACH_BIN_S), n_bins)
+    bins = np.minimum(bin_of, n_bins).astype(np.int64)  # n_bins: never
+    far = np.broadcast_to(flyout.ground_range_m[1:, None], corner.shape[1:])
+    reach = np.full((n_bins + 1, corner.shape[2]), -np.inf)
+    for e in range(corner.shape[0]):
+        for j in range(corner.shape[2]):
+            np.maximum.at(reach[:, j], bins[e, :, j], far[:, j])
+    reach = np.maximum.accumulate(reach[:n_bins], axis=0)
+    out = (np.ascontiguousarray(reach), t_max_s)
+    _remember(flyout, out)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReachTables:
+    """``reach_limits`` of several types stacked for ``may_intercept_types``.
+
+    Type k: ``reach_m[k, :n_bins[k], :n_height[k] - 1]`` with the height axis
+    ``height_m[k, :n_height[k]]`` of its tables (``n_height`` 0: a type without
+    tables); ``seeker_m`` is -1 for a type that does not lock on before launch.
+    """
+
+    reach_m: NDArray[np.float64]  # (K, bins, cells)
+    height_m: NDArray[np.float64]  # (K, heights)
+    n_bins: NDArray[np.int64]  # (K,)
+    n_height: NDArray[np.int64]  # (K,)
+    t_max_s: NDArray[np.float64]  # (K,)
+    max_target_speed_mps: NDArray[np.float64]  # (K,)
+    seeker_m: NDArray[np.float64]  # (K,)
+
+    @classmethod
+    def of(cls, flyouts: tuple[FlyoutSet | None, ...]) -> ReachTables:
+        """Stacked limits of each type's fly-out set (None: a type without tables)."""
+        hit = _REACH.get(id(flyouts))
+        if hit is not None and hit[0] is flyouts:
+            return hit[1]
+        n = len(flyouts)
+        limits = [None if fs is None else reach_limits(fs) for fs in flyouts]
+        nb = max([1] + [lim[0].shape[0] for lim in limits if lim is not None])
+        nh = max([2] + [len(fs.altitude_m) for fs in flyouts if fs is not None])
+        reach = np.full((n, nb, nh - 1), -np.inf)
+        height = np.full((n, nh), np.inf)
+        n_bins, n_height = np.zeros(n, np.int64), np.zeros(n, np.int64)
+        t_max, v_max, seeker = np.zeros(n), np.zeros(n), np.full(n, -1.0)
+        for k, (fs, lim) in enumerate(zip(flyouts, limits, strict=True)):
+            if fs is None or lim is None:
+                continue
+            r_k, t_max[k] = lim
+            reach[k, : r_k.shape[0], : r_k.shape[1]] = r_k
+            height[k, : len(fs.altitude_m)] = fs.altitude_m
+            n_bins[k], n_height[k] = r_k.shape[0], len(fs.altitude_m)
+            v_max[k] = fs.max_target_speed_mps
+            if fs.lock_before_launch:
+                seeker[k] = fs.seeker_range_m
+        out = cls(reach, height, n_bins, n_height, t_max, v_max, seeker)
+        _remember(flyouts, out)
+        return out
+
+
+@jit
+def _height_cell(h_axis, nh, h):  # pragma: no cover - compiled
+    """The height cell ``_lookup`` uses at height h (clamped to the first row)."""
+    h = max(h, h_axis[0])
+    j = np.searchsorted(h_axis[:nh], h) - 1
+    return min(max(j, 0), nh - 2)
+
+
+@jit
+def _reach_by(reach, height, n_bins, n_height, k, t, h_lo, h_hi):  # pragma: no cover
+    """Farthest ground range [m] of a point at a height in [h_lo, h_hi] reached within t
+    [s] by type k (-inf: none), one height cell to spare on each side."""
+    nh = n_height[k]
+    n = min(max(int(np.ceil(t / REACH_BIN_S)), 0), n_bins[k] - 1)
+    j_lo = max(_height_cell(height[k], nh, h_lo) - 1, 0)
+    j_hi = min(_height_cell(height[k], nh, h_hi) + 1, nh - 2)
+    out = -np.inf
+    for j in range(j_lo, j_hi + 1):
+        out = max(out, reach[k, n, j])
+    return out
+
+
+@jit
+def _pair_may_reach(
+    lx,
+    ly,
+    lz,
+    px,
+    py,
+    pz,
+    vx,
+    vy,
+    vz,
+    speed,
+    te,
+    radius,
+    reach,
+    height,
+    n_bins,
+    n_height,
+    k,
+    seeker_m,
+):  # pragma: no cover - compiled
+    """Whether one launcher may accept one target with type k (see ``may_intercept``);
+    ``te`` the latest intercept time [s]."""
+    if seeker_m >= 0.0:
+        rng = np.sqrt((px - lx) ** 2 + (py - ly) ** 2 + (pz - lz) ** 2)
+        if rng > seeker_m + REACH_SLACK_M:
+            return False
+    lip = _LIPSCHITZ * speed
+    top = height[k, n_height[k] - 1]
+    gr, hr = _geometry(lx, ly, lz, px, py, pz, radius)
+    if gr - lip * te - REACH_SLACK_M > _reach_by(
+        reach, height, n_bins, n_height, k, te + REACH_SLACK_S, -np.inf, np.inf
+    ):
+        return False
+    t = 0.0
+    while t <= te:
+        tau = min(t + REACH_STEP_S, te)
+        gr, hr = _geometry(lx, ly, lz, px + vx * t, py + vy * t, pz + vz * t, radius)
+        d = lip * (tau - t) + REACH_SLACK_M
+        if (
+            hr - d <= top
+            and hr + d >= -50.0
+            and gr - d
+            <= _reach_by(reach, height, n_bins, n_height, k, tau + REACH_SLACK_S, hr - d, hr + d)
+        ):
+            return True
+        t += REACH_STEP_S
+    return False
+
+
+@jit
+def target_may_reach(
+    l_pos,
+    has,
+    t_pos,
+    t_vel,
+    t_asset,
+    b,
+    k,
+    radius,
+    reach,
+    height,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_tgt_speed,
+    seeker_m,
+    out,
+):  # pragma: no cover - compiled
+    """``may_intercept_types`` of type k on target b from each launcher into out (L,);
+    True if any."""
+    any_ok = False
+    for a in range(l_pos.shape[0]):
+        out[a] = False
+    if n_height[k] < 2:
+        return False
+    vx, vy, vz = t_vel[b, 0], t_vel[b, 1], t_vel[b, 2]
+    speed = np.sqrt(vx * vx + vy * vy + vz * vz)
+    if speed > max_tgt_speed[k]:
+        return False
+    te = t_asset[b]  # as np.fmin: the table's limit where t_asset is NaN
+    if not te <= t_max_s[k] + SCAN_STEP_S:
+        te = t_max_s[k] + SCAN_STEP_S
+    px, py, pz = t_pos[b, 0], t_pos[b, 1], t_pos[b, 2]
+    for a in range(l_pos.shape[0]):
+        if has[a, k] and _pair_may_reach(
+            l_pos[a, 0],
+            l_pos[a, 1],
+            l_pos[a, 2],
+            px,
+            py,
+            pz,
+            vx,
+            vy,
+            vz,
+            speed,
+            te,
+            radius,
+            reach,
+            height,
+            n_bins,
+            n_height,
+            k,
+            seeker_m[k],
+        ):
+            out[a] = True
+            any_ok = True
+    return any_ok
+
+
+@jit
+def _reach_kernel(
+    l_pos,
+    has,
+    t_pos,
+    t_vel,
+    t_asset,
+    radius,
+    reach,
+    height,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_tgt_speed,
+    seeker_m,
+    out,
+):  # pragma: no cover - compiled
+    """out[k, a, b]: type k from launcher a (if ``has[a, k]``) may accept target b."""
+    col = np.zeros(l_pos.shape[0], dtype=np.bool_)
+    for k in range(out.shape[0]):
+        for b in range(t_pos.shape[0]):
+            target_may_reach(
+                l_pos,
+                has,
+                t_pos,
+                t_vel,
+                t_asset,
+                b,
+                k,
+                radius,
+                reach,
+                height,
+                n_bins,
+                n_height,
+                t_max_s,
+                max_tgt_speed,
+                seeker_m,
+                col,
+            )
+            for a in range(l_pos.shape[0]):
+                out[k, a, b] = col[a]
+
+
+def may_intercept_types(
+    tables: ReachTables,
+    launcher_pos_m: NDArray,
+    has: NDArray[np.bool_],
+    target_pos_m: NDArray,
+    target_vel_mps: NDArray,
+    time_to_asset_s: NDArray,
+    radius_m: float,
+) -> NDArray[np.bool_]:
+    """``may_intercept`` of every type at once: (K, L, k), False where launcher l does
+    not carry type K (``has`` (L, K)) or ``solve_intercepts`` cannot accept the launch."""
+    n_k, n_l, n_t = len(tables.t_max_s), len(launcher_pos_m), len(target_pos_m)
+    out = np.zeros((n_k, n_l, n_t), dtype=bool)
+    if n_l == 0 or n_t == 0:
+        return out
+    t_asset = np.asarray(time_to_asset_s, dtype=np.float64)
+    if t_asset.shape != (n_t,):
+        t_asset = np.full(n_t, t_asset)
+    _reach_kernel(
+        np.ascontiguousarray(launcher_pos_m, dtype=np.float64),
+        np.ascontiguousarray(has, dtype=np.bool_),
+        np.ascontiguousarray(target_pos_m, dtype=np.float64),
+        np.ascontiguousarray(target_vel_mps, dtype=np.float64),
+        np.ascontiguousarray(t_asset),
+        float(radius_m),
+        tables.reach_m,
+        tables.height_m,
+        tables.n_bins,
+        tables.n_height,
+        tables.t_max_s,
+        tables.max_target_speed_mps,
+        tables.seeker_m,
+        out,
+    )
+    return out
+
+
+def may_intercept(
+    flyout: FlyoutSet,
+    launcher_pos_m: NDArray,
+    target_pos_m: NDArray,
+    target_vel_mps: NDArray,
+    time_to_asset_s: NDArray,
+    radius_m: float,
+) -> NDArray[np.bool_]:
+    """(L, k) False where ``solve_intercepts`` (with the seeker check of a type that
+    locks on before launch) cannot accept the launch: a cheap, conservative pre-filter.
+
+    An accepted launch has an intercept time t in (0, T], T the earlier of
+    ``time_to_asset_s`` and the tables' longest time of flight plus one search
+    step, at which the target's predicted point lies inside the tables' heights
+    and within the ground range the tables reach by t at its height
+    (``reach_limits``). This scans each target's straight path up to T in
+    ``REACH_STEP_S`` steps, allowing for how far it can move within a step, with
+    ``REACH_SLACK_M`` and ``REACH_SLACK_S`` to spare; True does not mean acceptable.
+    """
+    has = np.ones((len(launcher_pos_m), 1), dtype=bool)
+    tables = ReachTables.of((flyout,))
+    return may_intercept_types(
+        tables, launcher_pos_m, has, target_pos_m, target_vel_mps, time_to_asset_s, radius_m
+    )[0]
+
+
 @jit
 def _arrival_kernel(
     l_pos, l_el, pip, ok, radius, r_axis, h_axis, time, speed, gamma, accel, v_out, a_out
@@ -809,14 +1149,19 @@ __all__ = [
     "Envelope",
     "FlyoutSet",
     "FlyoutTable",
+    "ReachTables",
     "arrival_state",
     "cache_dir",
     "compute_flyout_table",
     "engagement_envelope",
     "flyout_set",
     "flyout_table",
+    "may_intercept",
+    "may_intercept_types",
     "planning_flyout",
+    "reach_limits",
     "solve_intercepts",
     "table_grid",
     "table_key",
+    "target_may_reach",
 ]
