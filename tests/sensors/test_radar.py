@@ -309,3 +309,42 @@ def test_range_limits_match_the_scaling_and_horizon_tables():
     assert range_limits(rt, 1.0, 5000.0, pd=0.9).radar_equation_m == pytest.approx(
         75_000 * 10 ** (-(21.14 - 12.77) / 40), rel=2e-3
     )
+
+
+def test_compiled_detection_pass_equals_the_array_formulas():
+    """``_detected`` and ``_measure_true`` (one compiled pass over the looked-at
+    pairs) give exactly what the array expressions give: Swerling factor, the
+    radar equation, the square-law detector, and the geometry of the look."""
+    from samsim.sensors.detection import swerling_factor
+    from samsim.sensors.radar import SQRT_HALF, _detected, _measure_true, snr_at
+
+    radars = radars_at([radar_type(), radar_type()], ground_en_m=[(0.0, 0.0), (30e3, 5e3)])
+    rng = np.random.default_rng(7)
+    n = 40
+    pos = rng.uniform([-60e3, -60e3, 50.0], [60e3, 60e3, 9e3], (n, 3))
+    vel = rng.normal(0.0, 200.0, (n, 3))
+    rcs = rng.uniform(0.01, 20.0, n)
+    swerling = rng.choice(np.array([0, 1, 3]), n)
+    ri = np.repeat(np.arange(2), n)
+    ti = np.tile(np.arange(n), 2)
+    rng_m = np.linalg.norm(pos[ti] - radars.pos_enu_m[ri], axis=1)
+    e = rng.standard_exponential((2, 2, n))
+    g = rng.standard_normal((2, 2, n))
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
+    fluct = rcs[ti] * swerling_factor(swerling[ti], e[0, ri, ti], e[1, ri, ti])
+    amp = np.sqrt(snr_at(radars, ri, fluct, rng_m)) + SQRT_HALF * g[0, ri, ti]
+    quad = SQRT_HALF * g[1, ri, ti]
+    expected = amp * amp + quad * quad > radars.threshold[ri]
+    assert 0 < expected.sum() < expected.size  # both outcomes occur
+    np.testing.assert_array_equal(hit, expected)
+    back_s = rng.uniform(0.0, 1.0, ri.size)
+    r, az, el = _measure_true(ri, ti, back_s, pos, vel, radars.axes, radars.pos_enu_m)
+    p = pos[ti] - vel[ti] * back_s[:, None]
+    local = np.einsum("kij,kj->ki", radars.axes[ri], p - radars.pos_enu_m[ri])
+    true_r = np.sqrt(np.einsum("ki,ki->k", local, local))
+    np.testing.assert_allclose(r, true_r, rtol=1e-14)
+    np.testing.assert_allclose(az, np.arctan2(local[:, 0], local[:, 1]), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(el, np.arcsin(local[:, 2] / true_r), rtol=0, atol=1e-14)

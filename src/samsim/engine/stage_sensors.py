@@ -87,13 +87,20 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
             w.rng["iff"],
         )
         ri, ti, *_ = looks(radars, w.frame, track_pos, dt_s, grid)
+        looked_by = picture.track_id[live[ti]]
+        # One set of measurement arrays for the whole scan, ordered by radar
+        # (stably, so each radar's rows keep their order): each radar's batch
+        # is then a slice, not a copy.
+        order = np.argsort(det.sensor_idx, kind="stable")
+        meas = _radar_measurements(w, det.take(order), truth[order], reply[order])
+        bounds = np.searchsorted(det.sensor_idx[order], np.arange(radars.n + 1))
         for s in range(radars.n):
-            mine = det.sensor_idx == s
-            looked = picture.track_id[live[ti[ri == s]]]
-            if mine.any() or looked.size:
-                batches.append(
-                    _radar_batch(w, det.take(mine), truth[mine], reply[mine], looked, t1_s)
-                )
+            lo, hi = int(bounds[s]), int(bounds[s + 1])
+            looked = looked_by[ri == s]
+            if hi > lo or looked.size:
+                batch = _rows(meas, lo, hi)
+                mean_s = float(batch.time_s.mean()) if hi > lo else t1_s
+                batches.append(_Batch(mean_s, batch, looked))
     if eo.n:
         obs = observe(eo, w.frame, pos, vel, air.category[rows], t1_s, dt_s, w.rng["eoir"], grid)
         obs = _latest_frame(obs)
@@ -137,12 +144,11 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     return wanted[picture.track_id] & (picture.status != FREE)
 
 
-def _radar_batch(
-    w: World, det: Detections, truth: NDArray, reply: NDArray, looked_ids: NDArray, t1_s: float
-) -> _Batch:
+def _radar_measurements(w: World, det: Detections, truth: NDArray, reply: NDArray) -> Measurements:
+    """Radar detections as tracker measurements, each with its radar's pose and noise."""
     r = w.radars
     si = det.sensor_idx
-    meas = Measurements(
+    return Measurements(
         time_s=det.time_s,
         z=np.stack([det.range_m, det.az_rad, det.el_rad], axis=1),
         sensor_pos_m=r.pos_enu_m[si],
@@ -151,7 +157,19 @@ def _radar_batch(
         iff=reply.astype(np.int8),
         truth_idx=truth,
     )
-    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
+
+
+def _rows(meas: Measurements, lo: int, hi: int) -> Measurements:
+    """Rows ``lo:hi`` of a batch (views)."""
+    return Measurements(
+        meas.time_s[lo:hi],
+        meas.z[lo:hi],
+        meas.sensor_pos_m[lo:hi],
+        meas.sensor_axes[lo:hi],
+        meas.sigma[lo:hi],
+        meas.iff[lo:hi],
+        meas.truth_idx[lo:hi],
+    )
 
 
 def _eo_ir_batch(

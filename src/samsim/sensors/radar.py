@@ -37,10 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.catalog import RadarType
 from samsim.geo import LocalFrame
 from samsim.geo.horizon import EARTH_RADIUS_M, K_FACTOR, radar_horizon_m
-from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1, swerling_factor
+from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1
 from samsim.sensors.visibility import TerrainGrid, refraction_per_m2, visible_pairs
 
 TWO_PI = 2.0 * math.pi
@@ -274,17 +275,15 @@ def scan(
     # two normal draws (receiver noise), so that the stream stays aligned.
     e = rng.standard_exponential((2, r, n))
     g = rng.standard_normal((2, r, n))
-    rcs = rcs_m2[ti] * swerling_factor(swerling[ti], e[0, ri, ti], e[1, ri, ti])
-    amp = np.sqrt(snr_at(radars, ri, rcs, rng_m)) + SQRT_HALF * g[0, ri, ti]
-    quad = SQRT_HALF * g[1, ri, ti]
-    hit = amp * amp + quad * quad > radars.threshold[ri]
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
     ri, ti, frac = ri[hit], ti[hit], frac[hit]
     back_s = (1.0 - frac) * dt_s
-    p = pos_enu_m[ti] - vel_enu_mps[ti] * back_s[:, None]
-    local = np.einsum("kij,kj->ki", radars.axes[ri], p - radars.pos_enu_m[ri])
-    true_r = np.sqrt(np.einsum("ki,ki->k", local, local))
-    true_az = np.arctan2(local[:, 0], local[:, 1])
-    true_el = np.arcsin(np.clip(local[:, 2] / np.maximum(true_r, 1e-9), -1.0, 1.0))
+    true_r, true_az, true_el = _measure_true(
+        ri, ti, back_s, pos_enu_m, vel_enu_mps, radars.axes, radars.pos_enu_m
+    )
     noise = rng.standard_normal((3, ri.size))
     real = Detections(
         ri,
@@ -296,6 +295,56 @@ def scan(
     )
     fa = false_alarms(radars, t1_s, dt_s, rng)
     return real if fa.n == 0 else Detections.concat([real, fa])
+
+
+@jit
+def _detected(
+    ri, ti, rng_m, e, g, rcs_m2, swerling, snr_ref, ref_rcs, ref_range, threshold
+):  # pragma: no cover - compiled
+    """Whether each looked-at (radar, object) pair is detected in this look.
+
+    The fluctuating RCS (``detection.swerling_factor``), the radar-equation SNR
+    (``snr_at``) and a square-law detector on signal plus complex Gaussian
+    noise against the radar's threshold, written as one pass over the pairs.
+    """
+    hit = np.empty(ri.size, np.bool_)
+    for k in range(ri.size):
+        r, t = ri[k], ti[k]
+        e1, e2 = e[0, r, t], e[1, r, t]
+        sw = swerling[t]
+        factor = e1 if sw == 1 else (0.5 * (e1 + e2) if sw == 3 else 1.0)
+        rcs = rcs_m2[t] * factor
+        snr = snr_ref[r] * rcs / ref_rcs[r] * math.pow(ref_range[r] / rng_m[k], 4.0)
+        amp = math.sqrt(snr) + SQRT_HALF * g[0, r, t]
+        quad = SQRT_HALF * g[1, r, t]
+        hit[k] = amp * amp + quad * quad > threshold[r]
+    return hit
+
+
+@jit
+def _measure_true(ri, ti, back_s, pos, vel, axes, spos):  # pragma: no cover - compiled
+    """True range [m], azimuth and elevation [rad] of each detection when the beam passed.
+
+    The object's position at the end of the step is taken back along its
+    velocity by ``back_s`` and seen in the radar's level frame.
+    """
+    k_n = ri.size
+    rng_m = np.empty(k_n)
+    az = np.empty(k_n)
+    el = np.empty(k_n)
+    d = np.empty(3)
+    loc = np.empty(3)
+    for k in range(k_n):
+        r, t = ri[k], ti[k]
+        for a in range(3):
+            d[a] = (pos[t, a] - vel[t, a] * back_s[k]) - spos[r, a]
+        for a in range(3):
+            loc[a] = axes[r, a, 0] * d[0] + axes[r, a, 1] * d[1] + axes[r, a, 2] * d[2]
+        rr = math.sqrt(loc[0] * loc[0] + loc[1] * loc[1] + loc[2] * loc[2])
+        rng_m[k] = rr
+        az[k] = math.atan2(loc[0], loc[1])
+        el[k] = math.asin(min(max(loc[2] / max(rr, 1e-9), -1.0), 1.0))
+    return rng_m, az, el
 
 
 def false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Generator) -> Detections:
