@@ -14,6 +14,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.interceptors import END_KILL, END_MISS, END_SELF_DESTRUCT, fly
 from samsim.interceptors.envelope import TABLE_DT_S
 from samsim.interceptors.flyout import SD_NAMES
@@ -43,12 +44,12 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
         w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
     for row, obj, t in lost:
         w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
-    lk = w.icpt.locked_idx[rows]
-    rel = air.pos_enu_m[np.maximum(lk, 0)] - w.icpt.pos_enu_m[rows]
-    closing = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1) + 1000.0
-    near = (lk >= 0) & (np.linalg.norm(rel, axis=1) < closing * (ENDGAME_S + dt_s))
     n_far = max(1, math.ceil(dt_s / MIDCOURSE_STEP_S - 1e-9))
     n_near = n_far * math.ceil(max(substeps, n_far) / n_far)  # a multiple of n_far
+    subs = _substeps(
+        rows, w.icpt.locked_idx, w.icpt.pos_enu_m, w.icpt.vel_enu_mps, air.pos_enu_m,
+        ENDGAME_S + dt_s, n_near, n_far,
+    )  # fmt: skip
     ev = fly(
         w.icpt,
         w.icpt_table,
@@ -59,7 +60,7 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
         flying,
         t0_s,
         dt_s,
-        np.where(near, n_near, n_far),
+        subs,
         w.rng["kill"],
         rows,
         air_acc=air.acc_enu_mps2,
@@ -87,6 +88,29 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             eng.in_flight -= 1
             if eng.in_flight == 0:
                 eng.last_end_s = t
+
+
+@jit
+def _substeps(rows, locked, pos, vel, air_pos, horizon_s, n_near, n_far):  # pragma: no cover
+    """Sub-steps of each round: ``n_near`` in its end-game, ``n_far`` otherwise.
+
+    End-game: locked, and closer to its target than (its speed + 1 km/s) x
+    ``horizon_s`` (the end-game time plus the step).
+    """
+    out = np.empty(rows.size, np.int64)
+    for k in range(rows.size):
+        r = rows[k]
+        lk = locked[r]
+        out[k] = n_far
+        if lk < 0:
+            continue
+        d0 = air_pos[lk, 0] - pos[r, 0]
+        d1 = air_pos[lk, 1] - pos[r, 1]
+        d2 = air_pos[lk, 2] - pos[r, 2]
+        closing = math.sqrt(vel[r, 0] ** 2 + vel[r, 1] ** 2 + vel[r, 2] ** 2) + 1000.0
+        if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) < closing * horizon_s:
+            out[k] = n_near
+    return out
 
 
 def icpt_name(w: World, row: int) -> str:
