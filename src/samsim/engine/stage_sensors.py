@@ -99,7 +99,8 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
             looked = looked_by[ri == s]
             if hi > lo or looked.size:
                 batch = _rows(meas, lo, hi)
-                mean_s = float(batch.time_s.mean()) if hi > lo else t1_s
+                # np.mean's own arithmetic (sum, then divide), without its overhead
+                mean_s = float(batch.time_s.sum()) / (hi - lo) if hi > lo else t1_s
                 batches.append(_Batch(mean_s, batch, looked))
     if eo.n:
         obs = observe(eo, w.frame, pos, vel, air.category[rows], t1_s, dt_s, w.rng["eoir"], grid)
