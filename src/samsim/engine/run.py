@@ -168,7 +168,7 @@ def _coarse_span(
     if later:
         span = min(span, _first_step_at(min(later), dt_s) - k)
     if span > 1 and air.weave_mps2 is not None:
-        weaving = np.flatnonzero((air.fate == FLYING) & (air.weave_mps2 > 0))
+        weaving = ((air.fate == FLYING) & (air.weave_mps2 > 0)).nonzero()[0]
         if weaving.size:
             last = air.route_enu_m[weaving, air.route_len[weaving].astype(np.intp) - 1, :2]
             ground = np.hypot(*(air.pos_enu_m[weaving, :2] - last).T)
@@ -281,7 +281,7 @@ def measure(w: World) -> dict:
     real = engaged_truth[engaged_truth >= 0]
     civil_engaged = int(np.sum(air.allegiance[real] != HOSTILE)) if real.size else 0
     engaged_objects = set(real.tolist())
-    not_engaged = int(sum(1 for i in np.flatnonzero(launched) if i not in engaged_objects))
+    not_engaged = int(sum(1 for i in launched.nonzero()[0] if i not in engaged_objects))
     return {
         "threats": int(launched.sum()),
         "threats_by_type": by_type(launched),

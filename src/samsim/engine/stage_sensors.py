@@ -58,7 +58,7 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
     radars.alive &= radars.lost_at_s > t1_s
     eo.alive &= eo.lost_at_s > t1_s
     air = w.air
-    rows = np.flatnonzero(air.flying)
+    rows = air.flying.nonzero()[0]
     pos, vel = air.pos_enu_m[rows], air.vel_enu_mps[rows]
     grid = w.terrain_grid
     picture = w.picture

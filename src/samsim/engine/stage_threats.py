@@ -110,7 +110,7 @@ def _evasion_cues(w: World, t_s: float) -> None:
             air.evade_dir[:] = 0.0
             air.any_evading = False
         return
-    cand = np.flatnonzero(air.flying & (air.warning_range_m > 0))
+    cand = (air.flying & (air.warning_range_m > 0)).nonzero()[0]
     if cand.size == 0:
         return
     started = np.full(cand.size, -1, np.int64)
@@ -130,7 +130,7 @@ def _evasion_cues(w: World, t_s: float) -> None:
             dist,
         )
     )
-    for k in np.flatnonzero(started >= 0):
+    for k in (started >= 0).nonzero()[0]:
         i, m = int(cand[k]), int(started[k])
         w.events.add(
             t_s,

@@ -290,7 +290,7 @@ def fly(
         killed,
     )
     events = FlyoutEvents([], [], [])
-    for k in np.flatnonzero(end_code != NO_END):
+    for k in (end_code != NO_END).nonzero()[0]:
         r = int(rows[k])
         icpt.phase[r] = DONE
         icpt.end[r] = end_code[k]

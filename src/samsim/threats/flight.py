@@ -56,7 +56,7 @@ MAX_WEAVE_RAD = 1.0  # cap on the weave's course offset
 
 def launch_due(air: AirObjects, time_s: float) -> NDArray[np.intp]:
     """Objects whose launch time has come; marks them flying and returns their rows."""
-    due = np.flatnonzero((air.fate == PENDING) & (air.launch_time_s <= time_s))
+    due = ((air.fate == PENDING) & (air.launch_time_s <= time_s)).nonzero()[0]
     air.fate[due] = FLYING
     return due
 
@@ -75,7 +75,7 @@ def fly(
 
     ``time_s`` is the time at the end of the step.
     """
-    rows = np.flatnonzero(air.flying)
+    rows = air.flying.nonzero()[0]
     if rows.size == 0:
         return rows
     ball = air.ballistic[rows]
