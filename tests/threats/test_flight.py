@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from samsim.engine.stage_threats import _evasion_cues, threat_stage
+from samsim.engine.stage_threats import threat_stage
 from samsim.geo.terrain import Terrain
 from samsim.interceptors import FLYING
 from samsim.scenario import ScenarioError
@@ -187,21 +187,22 @@ def test_warned_aircraft_beams_an_approaching_interceptor():
     w.icpt.phase[0] = FLYING
     w.icpt.pos_enu_m[0] = ac + np.array([0.0, 10_000.0, 0.0])
     w.icpt.vel_enu_mps[0] = np.array([0.0, -800.0, 0.0])
-    _evasion_cues(w, 5.0)
+    heading0 = math.atan2(*w.air.vel_enu_mps[0][:2])
+    threat_stage(w, 5.0, 5.1)  # the cue at the start of the step, then its flight
     beam = w.air.evade_dir[0]
     assert np.linalg.norm(beam) == pytest.approx(1.0)
     assert abs(beam[1]) < 1e-3  # across the line of sight (which runs north-south)
     assert w.events.count("evade") == 1
-    heading0 = math.atan2(*w.air.vel_enu_mps[0][:2])
-    for k in range(50, 80):
+    for k in range(51, 80):
         threat_stage(w, k * 0.1, (k + 1) * 0.1)
     heading1 = math.atan2(*w.air.vel_enu_mps[0][:2])
     # Turning toward the beam at its 7 g limit: omega = a / v for 3 s.
     assert abs(heading1 - heading0) == pytest.approx(7 * G0 / 250.0 * 3.0, rel=0.05)
     # Out of warning range (or receding), no cue.
     w.icpt.pos_enu_m[0] = w.air.pos_enu_m[0] + np.array([0.0, 30_000.0, 0.0])
-    _evasion_cues(w, 8.0)
+    threat_stage(w, 8.0, 8.1)
     assert not w.air.evade_dir[0].any()
+    assert w.events.count("evade") == 1
 
 
 def test_ballistic_missile_flies_a_true_arc_to_its_aim_point():
