@@ -21,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim._jit import jit
-from samsim.sensors import Detections, interrogate, observe, scan
+from samsim.sensors import Detections, observe
 from samsim.sensors.eo_ir import visible as eo_ir_visible
-from samsim.sensors.radar import looks, turn
+from samsim.sensors.radar import looks, scan_measurements, turn
 from samsim.tracking import FREE, Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.world import World
@@ -66,33 +65,30 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
     track_pos = picture.position_at(live, t1_s)
     batches: list[_Batch] = []
     if radars.n:
-        det = scan(
+        # The scan's detections, false alarms and IFF replies as one set of
+        # measurement arrays ordered by radar (stably): each radar's batch is a
+        # slice of it.
+        iff = w.catalog.iff
+        *arrays, bounds = scan_measurements(
             radars,
             w.frame,
             pos,
             vel,
             air.rcs_m2[rows],
             air.swerling[rows],
-            t1_s,
-            dt_s,
-            w.rng["radar"],
-            grid,
-        )
-        truth = _truth_rows(det, rows)
-        iff = w.catalog.iff
-        reply = interrogate(
-            truth,
+            rows,
             air.allegiance,
             iff.civil_reply_probability,
             iff.friend_reply_probability,
+            t1_s,
+            dt_s,
+            w.rng["radar"],
             w.rng["iff"],
+            grid,
         )
+        meas = Measurements(*arrays)
         ri, ti, *_ = looks(radars, w.frame, track_pos, dt_s, grid)
         looked_by = picture.track_id[live[ti]]
-        # One set of measurement arrays for the whole scan, ordered by radar
-        # (stably, so each radar's rows keep their order): each radar's batch
-        # is then a slice, not a copy.
-        meas, bounds = _radar_measurements(w, det, truth, reply)
         for s in range(radars.n):
             lo, hi = int(bounds[s]), int(bounds[s + 1])
             looked = looked_by[ri == s]
@@ -142,59 +138,6 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     wanted = np.zeros(max(int(picture.track_id.max()), int(track_ids.max())) + 1, dtype=bool)
     wanted[track_ids] = True
     return wanted[picture.track_id] & (picture.status != FREE)
-
-
-def _radar_measurements(
-    w: World, det: Detections, truth: NDArray, reply: NDArray
-) -> tuple[Measurements, NDArray[np.intp]]:
-    """Radar detections as tracker measurements, grouped by radar.
-
-    Each row carries its radar's pose and noise. Rows are ordered by radar,
-    stably (each radar's rows keep their order in ``det``), so that radar
-    ``s``'s batch is rows ``bounds[s]:bounds[s + 1]``.
-    """
-    r = w.radars
-    time_s, z, pos, axes, sigma, iff, tr, bounds = _group_by_radar(
-        det.sensor_idx, det.time_s, det.range_m, det.az_rad, det.el_rad, truth, reply,
-        r.pos_enu_m, r.axes, r.sigma_range_m, r.sigma_az_rad, r.sigma_el_rad,
-    )  # fmt: skip
-    return Measurements(time_s, z, pos, axes, sigma, iff, tr), bounds
-
-
-@jit
-def _group_by_radar(
-    si, time_s, range_m, az, el, truth, reply, r_pos, r_axes, sig_r, sig_az, sig_el
-):  # pragma: no cover - compiled
-    """Counting sort of the detections by radar (stable) into measurement arrays."""
-    n_r = r_pos.shape[0]
-    k = si.size
-    bounds = np.zeros(n_r + 1, np.intp)
-    for i in range(k):
-        bounds[si[i] + 1] += 1
-    for s in range(n_r):
-        bounds[s + 1] += bounds[s]
-    fill = bounds[:-1].copy()
-    t_out = np.empty(k)
-    z = np.empty((k, 3))
-    pos = np.empty((k, 3))
-    axes = np.empty((k, 3, 3))
-    sigma = np.empty((k, 3))
-    iff = np.empty(k, np.int8)
-    tr = np.empty(k, np.int64)
-    for i in range(k):
-        s = si[i]
-        j = fill[s]
-        fill[s] += 1
-        t_out[j] = time_s[i]
-        z[j, 0], z[j, 1], z[j, 2] = range_m[i], az[i], el[i]
-        for a in range(3):
-            pos[j, a] = r_pos[s, a]
-            for b in range(3):
-                axes[j, a, b] = r_axes[s, a, b]
-        sigma[j, 0], sigma[j, 1], sigma[j, 2] = sig_r[s], sig_az[s], sig_el[s]
-        iff[j] = reply[i]
-        tr[j] = truth[i]
-    return t_out, z, pos, axes, sigma, iff, tr, bounds
 
 
 def _rows(meas: Measurements, lo: int, hi: int) -> Measurements:
