@@ -160,20 +160,37 @@ def _coarse_span(
     if w.icpt.n_used and not _all_midcourse(w, span * dt_s):
         return 1
     t0 = k * dt_s
-    soon = air.launch_time_s[(air.fate == PENDING) & (air.launch_time_s > t0)]
-    if soon.size:
-        span = min(span, _first_step_at(float(soon.min()), dt_s) - k)
     changes = w.scenario.doctrine.status_changes
     later = [c.time_s for c in changes if c.time_s > t0]
     if later:
         span = min(span, _first_step_at(min(later), dt_s) - k)
-    if span > 1 and air.weave_mps2 is not None:
-        weaving = ((air.fate == FLYING) & (air.weave_mps2 > 0)).nonzero()[0]
-        if weaving.size:
-            last = air.route_enu_m[weaving, air.route_len[weaving].astype(np.intp) - 1, :2]
-            ground = np.hypot(*(air.pos_enu_m[weaving, :2] - last).T)
-            reach = air.weave_range_m[weaving] + air.speed_mps[weaving] * span * dt_s
-            if (ground <= reach).any():
+    weave = air.weave_mps2 if air.weave_mps2 is not None else np.zeros(air.n)
+    return _span_kernel(
+        span, k, t0, dt_s, air.fate, air.launch_time_s, weave, air.route_enu_m, air.route_len,
+        air.pos_enu_m, air.weave_range_m if air.weave_mps2 is not None else weave, air.speed_mps,
+    )  # fmt: skip
+
+
+@jit
+def _span_kernel(
+    span, k, t0, dt_s, fate, launch_t, weave, route, route_len, pos, weave_range, speed
+):  # pragma: no cover - compiled
+    """The rest of ``_coarse_span`` in one pass over the air objects: cut the span
+    at the next threat launch, and 1 while a weaving object is in (or within
+    the span of) its end-game."""
+    first = math.inf
+    for i in range(fate.shape[0]):
+        if fate[i] == PENDING and launch_t[i] > t0 and launch_t[i] < first:
+            first = launch_t[i]
+    if first < math.inf:
+        span = min(span, _first_step_at(first, dt_s) - k)
+    if span > 1:
+        for i in range(fate.shape[0]):
+            if fate[i] != FLYING or not weave[i] > 0:
+                continue
+            last = route_len[i] - 1
+            ground = np.hypot(pos[i, 0] - route[i, last, 0], pos[i, 1] - route[i, last, 1])
+            if ground <= weave_range[i] + speed[i] * span * dt_s:
                 return 1
     return max(1, span)
 
@@ -243,6 +260,7 @@ def _midcourse_kernel(
     return True
 
 
+@jit
 def _first_step_at(time_s: float, dt_s: float) -> int:
     """The first step whose start ``k * dt_s`` is at or after ``time_s``."""
     k = math.ceil(time_s / dt_s - 1e-9)
