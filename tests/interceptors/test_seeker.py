@@ -97,3 +97,69 @@ def test_seeker_picks_the_object_nearest_the_uplinked_position_within_its_basket
     icpt, tab = one_round("amraam", [0.0, 0.0, 1000.0], [0.0, 600.0, 0.0], [0.0, 10_200.0, 1000.0])
     locked, _ = acquire(icpt, tab, FRAME, None, objs, np.array([True, True, True]), 0.0)
     assert not locked
+
+
+def _up(enu_m, alt_m):
+    """ENU up coordinate of points at these altitudes above the frame's sphere."""
+    r = FRAME.radius_m
+    return np.sqrt((r + alt_m) ** 2 - enu_m[:, 0] ** 2 - enu_m[:, 1] ** 2) - r
+
+
+def test_engine_fused_seek_equals_acquire_then_substeps():
+    """The engine's one-call seeker pass (``stage_interceptors._seek``) locks,
+    drops and sub-steps exactly as ``acquire`` followed by ``_substeps``, over
+    random rounds (some locked, some on the ground, some done) and targets
+    (some not flying), lost locks included."""
+    import copy
+
+    from samsim.engine.stage_interceptors import _seek, _substeps
+
+    names = ["amraam", "aim9x", "amraam_er"]
+    tab = InterceptorTable.from_catalog({n: CAT.interceptors[n] for n in names})
+    rng = np.random.default_rng(4)
+    n_locked = n_new = n_lost = 0
+    for _trial in range(60):
+        n, m = 12, 15
+        icpt = Interceptors.empty(16)
+        icpt.n_used = n
+        icpt.phase[:n] = rng.choice(np.array([FLYING, FLYING, FLYING, 2], np.int8), n)
+        icpt.type_idx[:n] = rng.integers(0, 3, n)
+        icpt.pos_enu_m[:n] = rng.uniform([-40e3, -40e3, 0.0], [40e3, 40e3, 0.0], (n, 3))
+        icpt.pos_enu_m[:n, 2] = _up(icpt.pos_enu_m[:n], 10.0 ** rng.uniform(0.0, 3.8, n))
+        icpt.vel_enu_mps[:n] = rng.normal(0.0, 600.0, (n, 3))
+        icpt.launch_time_s[:n] = rng.uniform(-20.0, 1.0, n)
+        air0 = rng.uniform([-40e3, -40e3, 0.0], [40e3, 40e3, 0.0], (m, 3))
+        air0[:, 2] = _up(air0, 10.0 ** rng.uniform(0.0, 3.9, m))  # some below the horizon
+        air1 = air0 + rng.normal(0.0, 50.0, (m, 3))
+        est = rng.integers(0, m, n)
+        icpt.est_pos_m[:n] = air0[est] + rng.normal(0.0, 300.0, (n, 3))
+        icpt.est_vel_mps[:n] = rng.normal(0.0, 200.0, (n, 3))
+        icpt.est_time_s[:n] = -0.5
+        icpt.locked_idx[:n] = np.where(rng.random(n) < 0.3, rng.integers(0, m, n), -1)
+        flying = rng.random(m) < 0.85
+        ref = copy.deepcopy(icpt)
+        rows_ref = ref.flying()
+        locked, lost = acquire(ref, tab, FRAME, None, air0, flying.copy(), 0.0, rows_ref)
+        subs_ref = _substeps(
+            rows_ref, ref.locked_idx, ref.pos_enu_m, ref.vel_enu_mps, air1, 2.2, 10, 4
+        )
+        rows, l_rows, l_obj, x_rows, x_obj, subs = _seek(
+            icpt.phase, icpt.n_used, icpt.type_idx, icpt.pos_enu_m, icpt.vel_enu_mps,
+            icpt.launch_time_s, icpt.est_pos_m, icpt.est_vel_mps, icpt.est_time_s,
+            icpt.locked_idx, tab.seeker_range_m, tab.seeker_gimbal_rad, tab.lock_before_launch,
+            tab.canister_clear_s, tab.seeker_k_factor, air0, flying.copy(), 0.0, FRAME.radius_m,
+            air1, 2.2, 10, 4,
+        )  # fmt: skip
+        np.testing.assert_array_equal(rows, rows_ref)
+        assert list(zip(l_rows.tolist(), l_obj.tolist(), strict=True)) == [
+            (r, o) for r, o, _ in locked
+        ]
+        assert list(zip(x_rows.tolist(), x_obj.tolist(), strict=True)) == [
+            (r, o) for r, o, _ in lost
+        ]
+        np.testing.assert_array_equal(icpt.locked_idx, ref.locked_idx)
+        np.testing.assert_array_equal(subs, subs_ref)
+        n_locked += int((icpt.locked_idx[rows] >= 0).sum())
+        n_new += len(locked)
+        n_lost += len(lost)
+    assert n_new > 0 and n_lost > 0 and n_locked > n_new  # every branch was exercised

@@ -309,3 +309,95 @@ def test_range_limits_match_the_scaling_and_horizon_tables():
     assert range_limits(rt, 1.0, 5000.0, pd=0.9).radar_equation_m == pytest.approx(
         75_000 * 10 ** (-(21.14 - 12.77) / 40), rel=2e-3
     )
+
+
+def test_compiled_detection_pass_equals_the_array_formulas():
+    """``_detected`` and ``_measure_true`` (one compiled pass over the looked-at
+    pairs) give exactly what the array expressions give: Swerling factor, the
+    radar equation, the square-law detector, and the geometry of the look."""
+    from samsim.sensors.detection import swerling_factor
+    from samsim.sensors.radar import SQRT_HALF, _detected, _measure_true, snr_at
+
+    radars = radars_at([radar_type(), radar_type()], ground_en_m=[(0.0, 0.0), (30e3, 5e3)])
+    rng = np.random.default_rng(7)
+    n = 40
+    pos = rng.uniform([-60e3, -60e3, 50.0], [60e3, 60e3, 9e3], (n, 3))
+    vel = rng.normal(0.0, 200.0, (n, 3))
+    rcs = rng.uniform(0.01, 20.0, n)
+    swerling = rng.choice(np.array([0, 1, 3]), n)
+    ri = np.repeat(np.arange(2), n)
+    ti = np.tile(np.arange(n), 2)
+    rng_m = np.linalg.norm(pos[ti] - radars.pos_enu_m[ri], axis=1)
+    e = rng.standard_exponential((2, 2, n))
+    g = rng.standard_normal((2, 2, n))
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
+    fluct = rcs[ti] * swerling_factor(swerling[ti], e[0, ri, ti], e[1, ri, ti])
+    amp = np.sqrt(snr_at(radars, ri, fluct, rng_m)) + SQRT_HALF * g[0, ri, ti]
+    quad = SQRT_HALF * g[1, ri, ti]
+    expected = amp * amp + quad * quad > radars.threshold[ri]
+    assert 0 < expected.sum() < expected.size  # both outcomes occur
+    np.testing.assert_array_equal(hit, expected)
+    back_s = rng.uniform(0.0, 1.0, ri.size)
+    r, az, el = _measure_true(ri, ti, back_s, pos, vel, radars.axes, radars.pos_enu_m)
+    p = pos[ti] - vel[ti] * back_s[:, None]
+    local = np.einsum("kij,kj->ki", radars.axes[ri], p - radars.pos_enu_m[ri])
+    true_r = np.sqrt(np.einsum("ki,ki->k", local, local))
+    np.testing.assert_allclose(r, true_r, rtol=1e-14)
+    np.testing.assert_allclose(az, np.arctan2(local[:, 0], local[:, 1]), rtol=0, atol=1e-14)
+    np.testing.assert_allclose(el, np.arcsin(local[:, 2] / true_r), rtol=0, atol=1e-14)
+
+
+def test_engine_scan_measurements_equal_scan_then_iff_grouped_by_radar():
+    """``scan_measurements`` (the engine's one compiled pass) gives the same
+    measurements, bit for bit, as ``scan`` then ``interrogate`` on the
+    detections' object rows, reordered by radar; and leaves both random
+    streams where they would be. Three radars, a raid of mixed allegiance,
+    false alarms raised (Pfa 1e-4) so that every step has some."""
+    from samsim.sensors import interrogate
+    from samsim.sensors.radar import scan_measurements
+
+    types = [radar_type(pfa=1e-4), radar_type(pfa=1e-4), radar_type(pfa=1e-4)]
+    en = [(0.0, 0.0), (25e3, 5e3), (-10e3, 30e3)]
+    ra, rb = radars_at(types, ground_en_m=en), radars_at(types, ground_en_m=en)
+    rng = np.random.default_rng(3)
+    n = 60
+    pos = rng.uniform([-50e3, -50e3, 100.0], [50e3, 50e3, 8e3], (n, 3))
+    vel = rng.normal(0.0, 150.0, (n, 3))
+    rcs = rng.uniform(0.01, 10.0, n)
+    swerling = rng.choice(np.array([0, 1, 3]), n)
+    object_rows = np.sort(rng.choice(200, n, replace=False))
+    allegiance = rng.choice(np.array([0, 1, 2], np.int8), 200)
+    grid = TerrainGrid.of(None)
+    s1, s2, i1, i2 = (np.random.default_rng(s) for s in (11, 11, 12, 12))
+    n_fa = n_iff = n_real = 0
+    for k in range(8):
+        t1 = (k + 1) * 1.0
+        t_s, z, spos, axes, sigma, iff, truth, bounds = scan_measurements(
+            ra, FRAME, pos, vel, rcs, swerling, object_rows, allegiance, 0.9, 0.8, t1, 1.0, s1, i1,
+            grid,
+        )  # fmt: skip
+        det = scan(rb, FRAME, pos, vel, rcs, swerling, t1, 1.0, s2, grid)
+        real = det.truth_idx >= 0
+        rows = np.where(real, object_rows[np.maximum(det.truth_idx, 0)], -1)
+        reply = interrogate(rows, allegiance, 0.9, 0.8, i2)
+        order = np.argsort(det.sensor_idx, kind="stable")
+        np.testing.assert_array_equal(t_s, det.time_s[order])
+        np.testing.assert_array_equal(z[:, 0], det.range_m[order])
+        np.testing.assert_array_equal(z[:, 1], det.az_rad[order])
+        np.testing.assert_array_equal(z[:, 2], det.el_rad[order])
+        np.testing.assert_array_equal(truth, rows[order])
+        np.testing.assert_array_equal(iff, reply[order])
+        np.testing.assert_array_equal(spos, rb.pos_enu_m[det.sensor_idx[order]])
+        np.testing.assert_array_equal(axes, rb.axes[det.sensor_idx[order]])
+        np.testing.assert_array_equal(sigma[:, 1], rb.sigma_az_rad[det.sensor_idx[order]])
+        np.testing.assert_array_equal(bounds, np.searchsorted(det.sensor_idx[order], np.arange(4)))
+        n_fa += int((~real).sum())
+        n_real += int(real.sum())
+        n_iff += int((reply > 0).sum())
+        turn(ra, 1.0)
+        turn(rb, 1.0)
+    assert n_fa > 0 and n_iff > 0 and n_real > 0  # false alarms, detections and replies
+    assert s1.random() == s2.random() and i1.random() == i2.random()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from samsim.engine.stage_threats import _evasion_cues, threat_stage
+from samsim.engine.stage_threats import threat_stage
 from samsim.geo.terrain import Terrain
 from samsim.interceptors import FLYING
 from samsim.scenario import ScenarioError
@@ -187,21 +187,22 @@ def test_warned_aircraft_beams_an_approaching_interceptor():
     w.icpt.phase[0] = FLYING
     w.icpt.pos_enu_m[0] = ac + np.array([0.0, 10_000.0, 0.0])
     w.icpt.vel_enu_mps[0] = np.array([0.0, -800.0, 0.0])
-    _evasion_cues(w, 5.0)
+    heading0 = math.atan2(*w.air.vel_enu_mps[0][:2])
+    threat_stage(w, 5.0, 5.1)  # the cue at the start of the step, then its flight
     beam = w.air.evade_dir[0]
     assert np.linalg.norm(beam) == pytest.approx(1.0)
     assert abs(beam[1]) < 1e-3  # across the line of sight (which runs north-south)
     assert w.events.count("evade") == 1
-    heading0 = math.atan2(*w.air.vel_enu_mps[0][:2])
-    for k in range(50, 80):
+    for k in range(51, 80):
         threat_stage(w, k * 0.1, (k + 1) * 0.1)
     heading1 = math.atan2(*w.air.vel_enu_mps[0][:2])
     # Turning toward the beam at its 7 g limit: omega = a / v for 3 s.
     assert abs(heading1 - heading0) == pytest.approx(7 * G0 / 250.0 * 3.0, rel=0.05)
     # Out of warning range (or receding), no cue.
     w.icpt.pos_enu_m[0] = w.air.pos_enu_m[0] + np.array([0.0, 30_000.0, 0.0])
-    _evasion_cues(w, 8.0)
+    threat_stage(w, 8.0, 8.1)
     assert not w.air.evade_dir[0].any()
+    assert w.events.count("evade") == 1
 
 
 def test_ballistic_missile_flies_a_true_arc_to_its_aim_point():
@@ -234,3 +235,70 @@ def test_compiled_ground_height_agrees_with_terrain_surface():
     )
     ours = [surface_height(x, y, t.east0_m, t.north0_m, t.cell_m, t.height_m) for x, y, _ in pts]
     np.testing.assert_allclose(ours, t.surface_m(pts), atol=1e-9)
+
+
+def test_one_call_step_equals_launch_cue_and_fly_done_separately():
+    """``threats.flight.step`` (launches, evasion cues and flight in one compiled
+    call) leaves the same bits as ``launch_due``, ``evasion_courses`` and ``fly``
+    called one after the other, over a mixed raid: staggered drones, a warned
+    fighter with an interceptor closing on it, and ballistic missiles."""
+    import copy
+
+    from samsim.threats.flight import evasion_courses, fly, launch_due, step
+
+    data = {
+        "name": "t",
+        "duration_s": 600.0,
+        "step_s": 0.2,
+        "origin": {"lat_deg": LAT0, "lon_deg": LON0},
+        "assets": [{"name": "site", "lat_deg": LAT0 + 60 * KM_LAT, "lon_deg": LON0, "value": 1}],
+        "raids": [
+            {"name": "d", "type": "owa_drone", "count": 4, "interval_s": 3.0, "target": "site",
+             "launch": {"lat_deg": LAT0, "lon_deg": LON0}},
+            {"name": "f", "type": "fighter", "count": 1, "target": "site",
+             "launch": {"lat_deg": LAT0, "lon_deg": LON0 + 0.05}},
+            {"name": "b", "type": "srbm", "count": 2, "start_s": 2.0, "interval_s": 4.0,
+             "target": "site", "launch": {"lat_deg": LAT0 - 240 * KM_LAT, "lon_deg": LON0}},
+        ],
+    }  # fmt: skip
+    sc, cat = scenario_from_data(data)
+    w = build_world(sc, cat)
+    a, b = w.air, copy.deepcopy(w.air)
+    phase = np.zeros(1, np.int8)
+    m_pos, m_vel = np.zeros((1, 3)), np.zeros((1, 3))
+    evaded = n_arrived = 0
+    for k in range(2000):
+        t0, t1 = k * 0.2, (k + 1) * 0.2
+        if k == 40:  # an interceptor 8 km south of the fighter, closing on it
+            phase[0] = FLYING
+            m_pos[0] = a.pos_enu_m[4] + np.array([0.0, -8000.0, 0.0])
+            m_vel[0] = np.array([0.0, 900.0, 0.0])
+        if k == 80:
+            phase[0] = 0
+        launched, started, dist, arrived = step(a, w.frame, t0, t1, phase, m_pos, m_vel)
+        # The same step, function by function.
+        due = launch_due(b, t0)
+        b.launch_time_s[due] = np.maximum(b.launch_time_s[due], 0.0)
+        cand = (b.flying & (b.warning_range_m > 0)).nonzero()[0]
+        if phase[0] == FLYING and cand.size:
+            st, d_m = np.full(cand.size, -1, np.int64), np.zeros(cand.size)
+            b.any_evading = bool(
+                evasion_courses(b.pos_enu_m, b.vel_enu_mps, b.warning_range_m, b.evade_dir, cand,
+                                m_pos, m_vel, np.zeros(1, np.intp), w.frame.radius_m, st, d_m)
+            )  # fmt: skip
+            np.testing.assert_array_equal(started[cand], st)
+            np.testing.assert_array_equal(dist[cand], d_m)
+            evaded += int((st >= 0).sum())
+        elif phase[0] != FLYING and b.any_evading:
+            b.evade_dir[:] = 0.0
+            b.any_evading = False
+        np.testing.assert_array_equal(launched, due)
+        np.testing.assert_array_equal(arrived, fly(b, w.frame, t1, t1 - t0))
+        n_arrived += arrived.size
+        a.fate[arrived] = b.fate[arrived] = 3  # LEAKED, as the engine's threat stage does
+        for f in ("pos_enu_m", "vel_enu_mps", "acc_enu_mps2", "evade_dir", "fate", "wp_idx"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
+        assert a.any_evading == b.any_evading
+    assert evaded == 1  # the cue happened
+    assert n_arrived >= 2  # the ballistic missiles came down
+    assert (a.fate != 0).all() and a.ballistic.sum() == 2  # everything launched

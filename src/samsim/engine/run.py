@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.catalog import Catalog
 from samsim.engine.stage_fdc import fdc_stage
 from samsim.engine.stage_interceptors import ENDGAME_S, interceptor_stage
@@ -159,20 +160,37 @@ def _coarse_span(
     if w.icpt.n_used and not _all_midcourse(w, span * dt_s):
         return 1
     t0 = k * dt_s
-    soon = air.launch_time_s[(air.fate == PENDING) & (air.launch_time_s > t0)]
-    if soon.size:
-        span = min(span, _first_step_at(float(soon.min()), dt_s) - k)
     changes = w.scenario.doctrine.status_changes
     later = [c.time_s for c in changes if c.time_s > t0]
     if later:
         span = min(span, _first_step_at(min(later), dt_s) - k)
-    if span > 1 and air.weave_mps2 is not None:
-        weaving = np.flatnonzero((air.fate == FLYING) & (air.weave_mps2 > 0))
-        if weaving.size:
-            last = air.route_enu_m[weaving, air.route_len[weaving].astype(np.intp) - 1, :2]
-            ground = np.hypot(*(air.pos_enu_m[weaving, :2] - last).T)
-            reach = air.weave_range_m[weaving] + air.speed_mps[weaving] * span * dt_s
-            if (ground <= reach).any():
+    weave = air.weave_mps2 if air.weave_mps2 is not None else np.zeros(air.n)
+    return _span_kernel(
+        span, k, t0, dt_s, air.fate, air.launch_time_s, weave, air.route_enu_m, air.route_len,
+        air.pos_enu_m, air.weave_range_m if air.weave_mps2 is not None else weave, air.speed_mps,
+    )  # fmt: skip
+
+
+@jit
+def _span_kernel(
+    span, k, t0, dt_s, fate, launch_t, weave, route, route_len, pos, weave_range, speed
+):  # pragma: no cover - compiled
+    """The rest of ``_coarse_span`` in one pass over the air objects: cut the span
+    at the next threat launch, and 1 while a weaving object is in (or within
+    the span of) its end-game."""
+    first = math.inf
+    for i in range(fate.shape[0]):
+        if fate[i] == PENDING and launch_t[i] > t0 and launch_t[i] < first:
+            first = launch_t[i]
+    if first < math.inf:
+        span = min(span, _first_step_at(first, dt_s) - k)
+    if span > 1:
+        for i in range(fate.shape[0]):
+            if fate[i] != FLYING or not weave[i] > 0:
+                continue
+            last = route_len[i] - 1
+            ground = np.hypot(pos[i, 0] - route[i, last, 0], pos[i, 1] - route[i, last, 1])
+            if ground <= weave_range[i] + speed[i] * span * dt_s:
                 return 1
     return max(1, span)
 
@@ -184,37 +202,65 @@ def _all_midcourse(w: World, span_s: float) -> bool:
     if unlocked (so no lock can start inside the step), than the end-game
     distance of ``stage_interceptors`` if locked, and than any object's
     warning range (so no evasion cue starts), each plus what the two could
-    close in ``span_s`` and one more second.
+    close in ``span_s`` and one more second. Called at every engine step while
+    rounds fly, on a few rounds and objects: one compiled pass over the pairs.
     """
-    icpt = w.icpt
-    rows = np.flatnonzero(icpt.phase[: icpt.n_used] == FLYING)
-    if rows.size == 0:
+    icpt, air = w.icpt, w.air
+    if not air.flying.any():
         return True
-    air = w.air
-    objs = np.flatnonzero(air.flying)
-    if objs.size == 0:
-        return True
-    lk = icpt.locked_idx[rows]
-    locked = lk >= 0
-    speed = np.sqrt((icpt.vel_enu_mps[rows] ** 2).sum(axis=1))
-    ahead_s = span_s + 1.0
-    if locked.any():
-        # stage_interceptors' end-game test: within (speed + 1 km/s) x ENDGAME_S.
-        gap = np.linalg.norm(air.pos_enu_m[lk[locked]] - icpt.pos_enu_m[rows[locked]], axis=1)
-        if (gap <= (speed[locked] + 1000.0) * (ENDGAME_S + ahead_s)).any():
-            return False
-    # Pairs (round, object): a seeker lock (unlocked rounds) or an evasion cue
-    # (objects with a warning receiver) must not start within the step.
-    trigger = np.where(locked, 0.0, w.icpt_table.seeker_range_m[icpt.type_idx[rows]])
-    warn = air.warning_range_m[objs] if air.warning_range_m is not None else np.zeros(objs.size)
-    reach = np.maximum(trigger[:, None], warn[None, :])
-    closing = speed[:, None] + np.sqrt((air.vel_enu_mps[objs] ** 2).sum(axis=1))[None, :]
-    rel = air.pos_enu_m[objs][None, :, :] - icpt.pos_enu_m[rows][:, None, :]
-    dist = np.sqrt((rel**2).sum(axis=2))
-    watched = reach > 0
-    return bool((dist[watched] > reach[watched] + closing[watched] * ahead_s).all())
+    warn = air.warning_range_m if air.warning_range_m is not None else np.zeros(air.n)
+    return _midcourse_kernel(
+        icpt.phase[: icpt.n_used],
+        icpt.pos_enu_m,
+        icpt.vel_enu_mps,
+        icpt.locked_idx,
+        w.icpt_table.seeker_range_m[icpt.type_idx[: icpt.n_used]],
+        air.fate,
+        air.pos_enu_m,
+        air.vel_enu_mps,
+        warn,
+        span_s + 1.0,
+        ENDGAME_S,
+    )
 
 
+@jit
+def _midcourse_kernel(
+    phase, pos, vel, locked, seeker_m, fate, air_pos, air_vel, warn_m, ahead_s, endgame_s
+):  # pragma: no cover - compiled
+    n_air = fate.shape[0]
+    for r in range(phase.shape[0]):
+        if phase[r] != FLYING:
+            continue
+        speed = math.sqrt(vel[r, 0] ** 2 + vel[r, 1] ** 2 + vel[r, 2] ** 2)
+        lk = locked[r]
+        if lk >= 0:
+            # stage_interceptors' end-game test: within (speed + 1 km/s) x ENDGAME_S.
+            d0 = air_pos[lk, 0] - pos[r, 0]
+            d1 = air_pos[lk, 1] - pos[r, 1]
+            d2 = air_pos[lk, 2] - pos[r, 2]
+            if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) <= (speed + 1000.0) * (endgame_s + ahead_s):
+                return False
+        # A seeker lock (unlocked rounds) or an evasion cue (objects with a
+        # warning receiver) must not start within the step.
+        trigger = 0.0 if lk >= 0 else seeker_m[r]
+        for j in range(n_air):
+            if fate[j] != FLYING:
+                continue
+            reach = max(trigger, warn_m[j])
+            if reach <= 0.0:
+                continue
+            v_obj = math.sqrt(air_vel[j, 0] ** 2 + air_vel[j, 1] ** 2 + air_vel[j, 2] ** 2)
+            d0 = air_pos[j, 0] - pos[r, 0]
+            d1 = air_pos[j, 1] - pos[r, 1]
+            d2 = air_pos[j, 2] - pos[r, 2]
+            dist = math.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
+            if not dist > reach + (speed + v_obj) * ahead_s:
+                return False
+    return True
+
+
+@jit
 def _first_step_at(time_s: float, dt_s: float) -> int:
     """The first step whose start ``k * dt_s`` is at or after ``time_s``."""
     k = math.ceil(time_s / dt_s - 1e-9)
@@ -253,7 +299,7 @@ def measure(w: World) -> dict:
     real = engaged_truth[engaged_truth >= 0]
     civil_engaged = int(np.sum(air.allegiance[real] != HOSTILE)) if real.size else 0
     engaged_objects = set(real.tolist())
-    not_engaged = int(sum(1 for i in np.flatnonzero(launched) if i not in engaged_objects))
+    not_engaged = int(sum(1 for i in launched.nonzero()[0] if i not in engaged_objects))
     return {
         "threats": int(launched.sum()),
         "threats_by_type": by_type(launched),

@@ -14,10 +14,13 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
+from samsim.geo.relief import relief
 from samsim.interceptors import END_KILL, END_MISS, END_SELF_DESTRUCT, fly
 from samsim.interceptors.envelope import TABLE_DT_S
 from samsim.interceptors.flyout import SD_NAMES
-from samsim.interceptors.seeker import acquire
+from samsim.interceptors.seeker import _acquire_kernel, acquire
+from samsim.interceptors.state import FLYING
 from samsim.threats.state import KILLED
 from samsim.world import World
 
@@ -33,22 +36,41 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
     its locked target) takes ``substeps`` sub-steps per step; the others take
     sub-steps of at most ``MIDCOURSE_STEP_S``, the step of the fly-out tables.
     """
-    rows = w.icpt.flying()
-    if rows.size == 0:
+    icpt, air = w.icpt, w.air
+    if icpt.n_used == 0:
         return
-    air = w.air
-    flying = air.flying.copy()
-    locked, lost = acquire(w.icpt, w.icpt_table, w.frame, w.terrain, pos0, flying, t0_s, rows)
-    for row, obj, t in locked:
-        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
-    for row, obj, t in lost:
-        w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], w.icpt.pos_enu_m[row])
-    lk = w.icpt.locked_idx[rows]
-    rel = air.pos_enu_m[np.maximum(lk, 0)] - w.icpt.pos_enu_m[rows]
-    closing = np.linalg.norm(w.icpt.vel_enu_mps[rows], axis=1) + 1000.0
-    near = (lk >= 0) & (np.linalg.norm(rel, axis=1) < closing * (ENDGAME_S + dt_s))
     n_far = max(1, math.ceil(dt_s / MIDCOURSE_STEP_S - 1e-9))
     n_near = n_far * math.ceil(max(substeps, n_far) / n_far)  # a multiple of n_far
+    flying = air.flying  # a new array (fate == FLYING); fly() marks kills in it
+    if relief(w.terrain) is None:
+        # Seekers (seeker.acquire, without terrain to mask the lines of sight) and
+        # the sub-steps of each round in one compiled call.
+        tab = w.icpt_table
+        rows, locked_rows, locked_obj, lost_rows, lost_obj, subs = _seek(
+            icpt.phase, icpt.n_used, icpt.type_idx, icpt.pos_enu_m, icpt.vel_enu_mps,
+            icpt.launch_time_s, icpt.est_pos_m, icpt.est_vel_mps, icpt.est_time_s,
+            icpt.locked_idx, tab.seeker_range_m, tab.seeker_gimbal_rad, tab.lock_before_launch,
+            tab.canister_clear_s, tab.seeker_k_factor, pos0, flying, float(t0_s),
+            w.frame.radius_m, air.pos_enu_m, ENDGAME_S + dt_s, n_near, n_far,
+        )  # fmt: skip
+        if rows.size == 0:
+            return
+        t = float(t0_s)
+        locked = [(int(r), int(o), t) for r, o in zip(locked_rows, locked_obj, strict=True)]
+        lost = [(int(r), int(o), t) for r, o in zip(lost_rows, lost_obj, strict=True)]
+    else:
+        rows = icpt.flying()
+        if rows.size == 0:
+            return
+        locked, lost = acquire(icpt, w.icpt_table, w.frame, w.terrain, pos0, flying, t0_s, rows)
+        subs = _substeps(
+            rows, icpt.locked_idx, icpt.pos_enu_m, icpt.vel_enu_mps, air.pos_enu_m,
+            ENDGAME_S + dt_s, n_near, n_far,
+        )  # fmt: skip
+    for row, obj, t in locked:
+        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], icpt.pos_enu_m[row])
+    for row, obj, t in lost:
+        w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], icpt.pos_enu_m[row])
     ev = fly(
         w.icpt,
         w.icpt_table,
@@ -59,7 +81,7 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
         flying,
         t0_s,
         dt_s,
-        np.where(near, n_near, n_far),
+        subs,
         w.rng["kill"],
         rows,
         air_acc=air.acc_enu_mps2,
@@ -87,6 +109,86 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             eng.in_flight -= 1
             if eng.in_flight == 0:
                 eng.last_end_s = t
+
+
+@jit
+def _substeps(rows, locked, pos, vel, air_pos, horizon_s, n_near, n_far):  # pragma: no cover
+    """Sub-steps of each round: ``n_near`` in its end-game, ``n_far`` otherwise.
+
+    End-game: locked, and closer to its target than (its speed + 1 km/s) x
+    ``horizon_s`` (the end-game time plus the step).
+    """
+    out = np.empty(rows.size, np.int64)
+    for k in range(rows.size):
+        r = rows[k]
+        lk = locked[r]
+        out[k] = n_far
+        if lk < 0:
+            continue
+        d0 = air_pos[lk, 0] - pos[r, 0]
+        d1 = air_pos[lk, 1] - pos[r, 1]
+        d2 = air_pos[lk, 2] - pos[r, 2]
+        closing = math.sqrt(vel[r, 0] ** 2 + vel[r, 1] ** 2 + vel[r, 2] ** 2) + 1000.0
+        if math.sqrt(d0 * d0 + d1 * d1 + d2 * d2) < closing * horizon_s:
+            out[k] = n_near
+    return out
+
+
+@jit
+def _seek(
+    phase, n_used, type_idx, pos, vel, launch_t, est_pos, est_vel, est_t, locked, seeker_r,
+    gimbal, lobl, clear_s, kf, air_pos0, air_flying, t0, radius, air_pos1, horizon_s, n_near,
+    n_far,
+):  # pragma: no cover - compiled  # fmt: skip
+    """``seeker.acquire`` over the flying rounds (no terrain) and ``_substeps``.
+
+    Returns the flying rows, the (row, object) pairs that locked and that lost
+    lock (in acquire's order), and each row's sub-steps.
+    """
+    n = 0
+    for r in range(n_used):
+        if phase[r] == FLYING:
+            n += 1
+    rows = np.empty(n, np.intp)
+    j = 0
+    for r in range(n_used):
+        if phase[r] == FLYING:
+            rows[j] = r
+            j += 1
+    new = np.full(n, -1, np.int64)
+    lost = np.zeros(n, np.bool_)
+    _acquire_kernel(
+        rows, type_idx, pos, vel, launch_t, est_pos, est_vel, est_t, locked, seeker_r, gimbal,
+        lobl, clear_s, kf, air_pos0, air_flying, np.full(1, -1, np.int64), False, t0, radius,
+        new, lost,
+    )  # fmt: skip
+    n_lost = 0
+    n_new = 0
+    for k in range(n):
+        n_lost += lost[k]
+        n_new += new[k] >= 0
+    lost_rows = np.empty(n_lost, np.intp)
+    lost_obj = np.empty(n_lost, np.int64)
+    j = 0
+    for k in range(n):
+        if lost[k]:
+            r = rows[k]
+            lost_rows[j] = r
+            lost_obj[j] = locked[r]
+            locked[r] = -1
+            j += 1
+    new_rows = np.empty(n_new, np.intp)
+    new_obj = np.empty(n_new, np.int64)
+    j = 0
+    for k in range(n):
+        if new[k] >= 0:
+            r = rows[k]
+            locked[r] = new[k]
+            new_rows[j] = r
+            new_obj[j] = new[k]
+            j += 1
+    subs = _substeps(rows, locked, pos, vel, air_pos1, horizon_s, n_near, n_far)
+    return rows, new_rows, new_obj, lost_rows, lost_obj, subs
 
 
 def icpt_name(w: World, row: int) -> str:

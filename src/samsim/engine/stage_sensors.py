@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim.sensors import Detections, interrogate, observe, scan
+from samsim.sensors import Detections, observe
 from samsim.sensors.eo_ir import visible as eo_ir_visible
-from samsim.sensors.radar import looks, turn
+from samsim.sensors.radar import looks, scan_measurements, turn
 from samsim.tracking import FREE, Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.world import World
@@ -57,7 +57,7 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
     radars.alive &= radars.lost_at_s > t1_s
     eo.alive &= eo.lost_at_s > t1_s
     air = w.air
-    rows = np.flatnonzero(air.flying)
+    rows = air.flying.nonzero()[0]
     pos, vel = air.pos_enu_m[rows], air.vel_enu_mps[rows]
     grid = w.terrain_grid
     picture = w.picture
@@ -65,35 +65,38 @@ def sensor_and_track_stage(w: World, t1_s: float, dt_s: float) -> None:
     track_pos = picture.position_at(live, t1_s)
     batches: list[_Batch] = []
     if radars.n:
-        det = scan(
+        # The scan's detections, false alarms and IFF replies as one set of
+        # measurement arrays ordered by radar (stably): each radar's batch is a
+        # slice of it.
+        iff = w.catalog.iff
+        *arrays, bounds = scan_measurements(
             radars,
             w.frame,
             pos,
             vel,
             air.rcs_m2[rows],
             air.swerling[rows],
-            t1_s,
-            dt_s,
-            w.rng["radar"],
-            grid,
-        )
-        truth = _truth_rows(det, rows)
-        iff = w.catalog.iff
-        reply = interrogate(
-            truth,
+            rows,
             air.allegiance,
             iff.civil_reply_probability,
             iff.friend_reply_probability,
+            t1_s,
+            dt_s,
+            w.rng["radar"],
             w.rng["iff"],
+            grid,
         )
+        meas = Measurements(*arrays)
         ri, ti, *_ = looks(radars, w.frame, track_pos, dt_s, grid)
+        looked_by = picture.track_id[live[ti]]
         for s in range(radars.n):
-            mine = det.sensor_idx == s
-            looked = picture.track_id[live[ti[ri == s]]]
-            if mine.any() or looked.size:
-                batches.append(
-                    _radar_batch(w, det.take(mine), truth[mine], reply[mine], looked, t1_s)
-                )
+            lo, hi = int(bounds[s]), int(bounds[s + 1])
+            looked = looked_by[ri == s]
+            if hi > lo or looked.size:
+                batch = _rows(meas, lo, hi)
+                # np.mean's own arithmetic (sum, then divide), without its overhead
+                mean_s = float(batch.time_s.sum()) / (hi - lo) if hi > lo else t1_s
+                batches.append(_Batch(mean_s, batch, looked))
     if eo.n:
         obs = observe(eo, w.frame, pos, vel, air.category[rows], t1_s, dt_s, w.rng["eoir"], grid)
         obs = _latest_frame(obs)
@@ -137,21 +140,17 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     return wanted[picture.track_id] & (picture.status != FREE)
 
 
-def _radar_batch(
-    w: World, det: Detections, truth: NDArray, reply: NDArray, looked_ids: NDArray, t1_s: float
-) -> _Batch:
-    r = w.radars
-    si = det.sensor_idx
-    meas = Measurements(
-        time_s=det.time_s,
-        z=np.stack([det.range_m, det.az_rad, det.el_rad], axis=1),
-        sensor_pos_m=r.pos_enu_m[si],
-        sensor_axes=r.axes[si],
-        sigma=np.stack([r.sigma_range_m[si], r.sigma_az_rad[si], r.sigma_el_rad[si]], axis=1),
-        iff=reply.astype(np.int8),
-        truth_idx=truth,
+def _rows(meas: Measurements, lo: int, hi: int) -> Measurements:
+    """Rows ``lo:hi`` of a batch (views)."""
+    return Measurements(
+        meas.time_s[lo:hi],
+        meas.z[lo:hi],
+        meas.sensor_pos_m[lo:hi],
+        meas.sensor_axes[lo:hi],
+        meas.sigma[lo:hi],
+        meas.iff[lo:hi],
+        meas.truth_idx[lo:hi],
     )
-    return _Batch(float(det.time_s.mean()) if det.n else t1_s, meas, looked_ids)
 
 
 def _eo_ir_batch(

@@ -15,9 +15,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from samsim.threats import ALLEGIANCE_NAMES, launch_due
-from samsim.threats import fly as fly_threats
-from samsim.threats.flight import evasion_courses
+from samsim.threats import ALLEGIANCE_NAMES
+from samsim.threats.flight import step as step_threats
 from samsim.threats.state import ARRIVED, LEAKED
 from samsim.world import World
 
@@ -35,28 +34,44 @@ def doctrine_stage(w: World, t_s: float) -> None:
 
 
 def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
-    """Launch due objects and fly every flying object; return positions at t0."""
+    """Launch due objects and fly every flying object; return positions at t0.
+
+    Launches, evasion cues and flight are one compiled call
+    (``threats.flight.step``); the events follow in that order.
+    """
     air = w.air
-    for i in launch_due(air, t0_s):
-        air.launch_time_s[i] = max(air.launch_time_s[i], 0.0)
+    pos0 = air.pos_enu_m.copy()
+    icpt = w.icpt
+    launched, started, dist, arrived = step_threats(
+        air,
+        w.frame,
+        t0_s,
+        t1_s,
+        icpt.phase[: icpt.n_used],
+        icpt.pos_enu_m,
+        icpt.vel_enu_mps,
+        terrain=w.terrain,
+        wind_enu_mps=wind_enu_mps(w),
+    )
+    for i in launched:
         w.events.add(
             t0_s,
             "threat_launch",
             air.name[i],
             w.threat_type_names[air.type_idx[i]],
-            air.pos_enu_m[i],
+            pos0[i],
             ALLEGIANCE_NAMES[air.allegiance[i]],
         )
-    pos0 = air.pos_enu_m.copy()
-    _evasion_cues(w, t0_s)
-    arrived = fly_threats(
-        air,
-        w.frame,
-        t1_s,
-        t1_s - t0_s,
-        terrain=w.terrain,
-        wind_enu_mps=wind_enu_mps(w),
-    )
+    for i in (started >= 0).nonzero()[0]:
+        m = int(started[i])
+        w.events.add(
+            t0_s,
+            "evade",
+            air.name[i],
+            f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
+            pos0[i],
+            f"distance_m={dist[i]:.0f}",
+        )
     for i in arrived:
         target = int(air.target_asset[i])
         if target < 0:
@@ -99,44 +114,3 @@ def wind_enu_mps(w: World) -> NDArray | None:
         return None
     towards = math.radians(wind.from_deg) + math.pi
     return np.array([wind.speed_mps * math.sin(towards), wind.speed_mps * math.cos(towards), 0.0])
-
-
-def _evasion_cues(w: World, t_s: float) -> None:
-    """Set each warned object's evasion course: beam to the nearest closing interceptor."""
-    air = w.air
-    rows = w.icpt.flying()
-    if rows.size == 0:
-        if air.any_evading:
-            air.evade_dir[:] = 0.0
-            air.any_evading = False
-        return
-    cand = np.flatnonzero(air.flying & (air.warning_range_m > 0))
-    if cand.size == 0:
-        return
-    started = np.full(cand.size, -1, np.int64)
-    dist = np.zeros(cand.size)
-    air.any_evading = bool(
-        evasion_courses(
-            air.pos_enu_m,
-            air.vel_enu_mps,
-            air.warning_range_m,
-            air.evade_dir,
-            cand,
-            w.icpt.pos_enu_m,
-            w.icpt.vel_enu_mps,
-            rows,
-            w.frame.radius_m,
-            started,
-            dist,
-        )
-    )
-    for k in np.flatnonzero(started >= 0):
-        i, m = int(cand[k]), int(started[k])
-        w.events.add(
-            t_s,
-            "evade",
-            air.name[i],
-            f"interceptor#{m}:{w.icpt_table.names[w.icpt.type_idx[m]]}",
-            air.pos_enu_m[i],
-            f"distance_m={dist[k]:.0f}",
-        )

@@ -238,9 +238,11 @@ def fly(
     rows = icpt.flying() if rows is None else np.asarray(rows, dtype=np.intp)
     if rows.size == 0:
         return FlyoutEvents([], [], [])
-    subs = np.broadcast_to(np.asarray(substeps, dtype=np.int64), (rows.size,))
+    subs = np.asarray(substeps, dtype=np.int64)
+    if subs.shape != rows.shape:
+        subs = np.broadcast_to(subs, (rows.size,))
     n_sub = int(subs.max())
-    if np.any(n_sub % subs):
+    if (n_sub % subs).any():
         raise ValueError(f"substeps: every count must divide the largest ({sorted(set(subs))})")
     if rng is None:
         noise = np.zeros((rows.size, n_sub, 3))
@@ -288,7 +290,7 @@ def fly(
         killed,
     )
     events = FlyoutEvents([], [], [])
-    for k in np.flatnonzero(end_code != NO_END):
+    for k in (end_code != NO_END).nonzero()[0]:
         r = int(rows[k])
         icpt.phase[r] = DONE
         icpt.end[r] = end_code[k]

@@ -55,7 +55,7 @@ def line_of_sight(
     ok = np.empty(len(a), dtype=np.bool_)
     _horizon_kernel(a, b, kf, frame.radius_m, ok)
     if relief(terrain) is not None and ok.any():
-        idx = np.flatnonzero(ok)
+        idx = ok.nonzero()[0]
         ok[idx] = ~terrain.masked(frame, a[idx], b[idx])
     return ok
 
@@ -120,7 +120,7 @@ def acquire(
         obj = icpt.locked_idx[rows]
         held = (obj >= 0) & ~lost & air_flying[np.maximum(obj, 0)]
         for sel, target in ((held, icpt.locked_idx[rows]), (new >= 0, new)):
-            idx = np.flatnonzero(sel)
+            idx = sel.nonzero()[0]
             if idx.size:
                 masked = terrain.masked(frame, icpt.pos_enu_m[rows[idx]], air_pos_m[target[idx]])
                 if sel is held:
@@ -128,12 +128,12 @@ def acquire(
                 else:
                     new[idx[masked]] = -1
     lost_ev = []
-    for k in np.flatnonzero(lost):
+    for k in lost.nonzero()[0]:
         r = int(rows[k])
         lost_ev.append((r, int(icpt.locked_idx[r]), float(t_s)))
         icpt.locked_idx[r] = -1
     locked_ev = []
-    for k in np.flatnonzero(new >= 0):
+    for k in (new >= 0).nonzero()[0]:
         r = int(rows[k])
         icpt.locked_idx[r] = new[k]
         locked_ev.append((r, int(new[k]), float(t_s)))

@@ -64,4 +64,4 @@ class Interceptors:
         return len(self.phase)
 
     def flying(self) -> NDArray[np.intp]:
-        return np.flatnonzero(self.phase[: self.n_used] == FLYING)
+        return (self.phase[: self.n_used] == FLYING).nonzero()[0]

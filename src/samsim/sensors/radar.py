@@ -37,11 +37,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim._jit import jit
 from samsim.catalog import RadarType
 from samsim.geo import LocalFrame
 from samsim.geo.horizon import EARTH_RADIUS_M, K_FACTOR, radar_horizon_m
-from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1, swerling_factor
+from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1
+from samsim.sensors.iff import CIVIL_REPLY, FRIEND_REPLY
 from samsim.sensors.visibility import TerrainGrid, refraction_per_m2, visible_pairs
+from samsim.threats.state import CIVIL, FRIEND
 
 TWO_PI = 2.0 * math.pi
 SQRT_HALF = math.sqrt(0.5)
@@ -274,17 +277,15 @@ def scan(
     # two normal draws (receiver noise), so that the stream stays aligned.
     e = rng.standard_exponential((2, r, n))
     g = rng.standard_normal((2, r, n))
-    rcs = rcs_m2[ti] * swerling_factor(swerling[ti], e[0, ri, ti], e[1, ri, ti])
-    amp = np.sqrt(snr_at(radars, ri, rcs, rng_m)) + SQRT_HALF * g[0, ri, ti]
-    quad = SQRT_HALF * g[1, ri, ti]
-    hit = amp * amp + quad * quad > radars.threshold[ri]
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
     ri, ti, frac = ri[hit], ti[hit], frac[hit]
     back_s = (1.0 - frac) * dt_s
-    p = pos_enu_m[ti] - vel_enu_mps[ti] * back_s[:, None]
-    local = np.einsum("kij,kj->ki", radars.axes[ri], p - radars.pos_enu_m[ri])
-    true_r = np.sqrt(np.einsum("ki,ki->k", local, local))
-    true_az = np.arctan2(local[:, 0], local[:, 1])
-    true_el = np.arcsin(np.clip(local[:, 2] / np.maximum(true_r, 1e-9), -1.0, 1.0))
+    true_r, true_az, true_el = _measure_true(
+        ri, ti, back_s, pos_enu_m, vel_enu_mps, radars.axes, radars.pos_enu_m
+    )
     noise = rng.standard_normal((3, ri.size))
     real = Detections(
         ri,
@@ -296,6 +297,56 @@ def scan(
     )
     fa = false_alarms(radars, t1_s, dt_s, rng)
     return real if fa.n == 0 else Detections.concat([real, fa])
+
+
+@jit
+def _detected(
+    ri, ti, rng_m, e, g, rcs_m2, swerling, snr_ref, ref_rcs, ref_range, threshold
+):  # pragma: no cover - compiled
+    """Whether each looked-at (radar, object) pair is detected in this look.
+
+    The fluctuating RCS (``detection.swerling_factor``), the radar-equation SNR
+    (``snr_at``) and a square-law detector on signal plus complex Gaussian
+    noise against the radar's threshold, written as one pass over the pairs.
+    """
+    hit = np.empty(ri.size, np.bool_)
+    for k in range(ri.size):
+        r, t = ri[k], ti[k]
+        e1, e2 = e[0, r, t], e[1, r, t]
+        sw = swerling[t]
+        factor = e1 if sw == 1 else (0.5 * (e1 + e2) if sw == 3 else 1.0)
+        rcs = rcs_m2[t] * factor
+        snr = snr_ref[r] * rcs / ref_rcs[r] * math.pow(ref_range[r] / rng_m[k], 4.0)
+        amp = math.sqrt(snr) + SQRT_HALF * g[0, r, t]
+        quad = SQRT_HALF * g[1, r, t]
+        hit[k] = amp * amp + quad * quad > threshold[r]
+    return hit
+
+
+@jit
+def _measure_true(ri, ti, back_s, pos, vel, axes, spos):  # pragma: no cover - compiled
+    """True range [m], azimuth and elevation [rad] of each detection when the beam passed.
+
+    The object's position at the end of the step is taken back along its
+    velocity by ``back_s`` and seen in the radar's level frame.
+    """
+    k_n = ri.size
+    rng_m = np.empty(k_n)
+    az = np.empty(k_n)
+    el = np.empty(k_n)
+    d = np.empty(3)
+    loc = np.empty(3)
+    for k in range(k_n):
+        r, t = ri[k], ti[k]
+        for a in range(3):
+            d[a] = (pos[t, a] - vel[t, a] * back_s[k]) - spos[r, a]
+        for a in range(3):
+            loc[a] = axes[r, a, 0] * d[0] + axes[r, a, 1] * d[1] + axes[r, a, 2] * d[2]
+        rr = math.sqrt(loc[0] * loc[0] + loc[1] * loc[1] + loc[2] * loc[2])
+        rng_m[k] = rr
+        az[k] = math.atan2(loc[0], loc[1])
+        el[k] = math.asin(min(max(loc[2] / max(rr, 1e-9), -1.0), 1.0))
+    return rng_m, az, el
 
 
 def false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Generator) -> Detections:
@@ -394,3 +445,163 @@ def range_limits(
     r_eq = radar.ref_range_m * (rcs_m2 / radar.ref_rcs_m2 * snr_ref / need) ** 0.25
     horizon = float(radar_horizon_m(site_alt_m + radar.antenna_height_m, target_alt_m))
     return RangeLimits(float(radar.instrumented_range_m), float(r_eq), horizon)
+
+
+def scan_measurements(
+    radars: Radars,
+    frame: LocalFrame,
+    pos_enu_m: NDArray,
+    vel_enu_mps: NDArray,
+    rcs_m2: NDArray,
+    swerling: NDArray,
+    object_rows: NDArray[np.intp],
+    allegiance: NDArray[np.int8],
+    p_civil: float,
+    p_friend: float,
+    t1_s: float,
+    dt_s: float,
+    rng: np.random.Generator,
+    rng_iff: np.random.Generator,
+    terrain: TerrainGrid = _FLAT,
+) -> tuple[NDArray, ...]:
+    """``scan`` and ``iff.interrogate`` of the engine, as tracker measurement arrays by radar.
+
+    The same detections, false alarms, IFF replies and random draws as
+    ``scan`` followed by ``interrogate`` on the detections' air-object rows
+    (``object_rows[truth_idx]``, -1 for false alarms), computed in one
+    compiled pass after the draws and ordered by radar (stably), so that
+    radar ``s``'s returns are rows ``bounds[s]:bounds[s + 1]``
+    (tests/sensors/test_radar.py checks it bit for bit against the two).
+
+    Returns
+    -------
+    time_s, z (k, 3) range [m], azimuth and elevation [rad], sensor_pos_m
+    (k, 3), sensor_axes (k, 3, 3), sigma (k, 3), iff (k,) reply codes,
+    truth (k,) air-object rows, bounds (r + 1,)
+    """
+    n = len(pos_enu_m)
+    r = radars.n
+    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s, terrain)
+    e = rng.standard_exponential((2, r, n))
+    g = rng.standard_normal((2, r, n))
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
+    n_hit = int(hit.sum())
+    noise = rng.standard_normal((3, n_hit))
+    # False alarms (``false_alarms``): the same expressions and draws.
+    sweep = np.minimum(TWO_PI * dt_s / radars.rotation_period_s, TWO_PI)
+    mean = radars.pfa * radars.cells_per_scan * sweep / TWO_PI * radars.alive
+    total = float(mean.sum())
+    k = int(rng.poisson(total)) if total > 0 else 0
+    if k:
+        u = rng.random((4, k))
+        cum = np.cumsum(mean) / total
+    else:
+        u = np.zeros((4, 0))
+        cum = np.zeros(r)
+    draw = rng_iff.random(n_hit + k)
+    return _returns_by_radar(
+        ri, ti, frac, hit, noise, u, cum, sweep, draw, pos_enu_m, vel_enu_mps, object_rows,
+        allegiance, float(p_civil), float(p_friend), float(t1_s), float(dt_s), radars.pos_enu_m,
+        radars.axes, radars.sigma_range_m, radars.sigma_az_rad, radars.sigma_el_rad,
+        radars.beam_az_rad, radars.min_range_m, radars.max_range_m, radars.el_min_rad,
+        radars.el_max_rad,
+    )  # fmt: skip
+
+
+@jit
+def _mod_2pi(x):  # pragma: no cover - compiled
+    """``np.mod(x, 2 pi)`` for a float, with numpy's rounding (fmod, then the sign fix)."""
+    m = np.fmod(x, TWO_PI)
+    if m != 0.0:
+        if m < 0.0:
+            m += TWO_PI
+    else:
+        m = math.copysign(0.0, TWO_PI)
+    return m
+
+
+@jit
+def _returns_by_radar(
+    ri, ti, frac, hit, noise, u, cum, sweep, draw, pos, vel, object_rows, allegiance, p_civil,
+    p_friend, t1, dt, spos, axes, sig_r, sig_az, sig_el, beam_az, r_min, r_max, el_min, el_max,
+):  # pragma: no cover - compiled  # fmt: skip
+    n_r = spos.shape[0]
+    n_hit = noise.shape[1]
+    k_fa = u.shape[1]
+    k = n_hit + k_fa
+    si = np.empty(k, np.intp)
+    t_all = np.empty(k)
+    z_all = np.empty((k, 3))
+    truth = np.full(k, -1, np.int64)
+    # Detections, in the order of the looked-at pairs.
+    hi_ri = np.empty(n_hit, np.intp)
+    hi_ti = np.empty(n_hit, np.intp)
+    back = np.empty(n_hit)
+    j = 0
+    for q in range(ri.size):
+        if hit[q]:
+            hi_ri[j] = ri[q]
+            hi_ti[j] = ti[q]
+            back[j] = (1.0 - frac[q]) * dt
+            j += 1
+    true_r, true_az, true_el = _measure_true(hi_ri, hi_ti, back, pos, vel, axes, spos)
+    for j in range(n_hit):
+        s = hi_ri[j]
+        si[j] = s
+        t_all[j] = t1 - back[j]
+        z_all[j, 0] = true_r[j] + noise[0, j] * sig_r[s]
+        z_all[j, 1] = _mod_2pi(true_az[j] + noise[1, j] * sig_az[s])
+        z_all[j, 2] = true_el[j] + noise[2, j] * sig_el[s]
+        truth[j] = object_rows[hi_ti[j]]
+    # False alarms.
+    for q in range(k_fa):
+        s = 0
+        while s < n_r and cum[s] <= u[3, q]:
+            s += 1
+        s = min(s, n_r - 1)
+        j = n_hit + q
+        si[j] = s
+        t_all[j] = t1 - (1.0 - u[0, q]) * dt
+        z_all[j, 0] = r_min[s] + u[1, q] * (r_max[s] - r_min[s])
+        z_all[j, 1] = _mod_2pi(beam_az[s] + u[0, q] * sweep[s])
+        z_all[j, 2] = el_min[s] + u[2, q] * (el_max[s] - el_min[s])
+    # IFF replies (iff.interrogate).
+    reply = np.zeros(k, np.int8)
+    for j in range(k):
+        if truth[j] >= 0:
+            a = allegiance[truth[j]]
+            if a == CIVIL and draw[j] < p_civil:
+                reply[j] = CIVIL_REPLY
+            elif a == FRIEND and draw[j] < p_friend:
+                reply[j] = FRIEND_REPLY
+    # Stable counting sort by radar.
+    bounds = np.zeros(n_r + 1, np.intp)
+    for j in range(k):
+        bounds[si[j] + 1] += 1
+    for s in range(n_r):
+        bounds[s + 1] += bounds[s]
+    fill = bounds[:-1].copy()
+    t_out = np.empty(k)
+    z = np.empty((k, 3))
+    p_out = np.empty((k, 3))
+    ax_out = np.empty((k, 3, 3))
+    sigma = np.empty((k, 3))
+    iff = np.empty(k, np.int8)
+    tr = np.empty(k, np.int64)
+    for j in range(k):
+        s = si[j]
+        o = fill[s]
+        fill[s] += 1
+        t_out[o] = t_all[j]
+        for a in range(3):
+            z[o, a] = z_all[j, a]
+            p_out[o, a] = spos[s, a]
+            for b in range(3):
+                ax_out[o, a, b] = axes[s, a, b]
+        sigma[o, 0], sigma[o, 1], sigma[o, 2] = sig_r[s], sig_az[s], sig_el[s]
+        iff[o] = reply[j]
+        tr[o] = truth[j]
+    return t_out, z, p_out, ax_out, sigma, iff, tr, bounds
