@@ -1,7 +1,7 @@
 """Engine speed: replications per second of taiwan_north and a saturation raid, single core.
 
 Run:  python benchmarks/engine.py [--replications 3] [--scales 1,2,5,10] [--top 25]
-                                  [--profile-out FILE]
+                                  [--profile-out FILE] [--stage-replications 2]
 
 Everything runs in this one process (one core), after a warm-up replication
 that loads the numba kernels. It prints:
@@ -18,6 +18,8 @@ that loads the numba kernels. It prints:
   per threat relative to 1x (growth no worse than linear: ratio <= 1 or close);
 - the projected wall time of 1,000 replications of taiwan_north on two cores
   (CPU time per replication x 1,000 / 2: replications are independent);
+- the CPU time of each engine stage in one replication of taiwan_north (the
+  stage functions timed where the step loop calls them);
 - a cProfile of one replication of taiwan_north, top entries by own time.
 
 CPU time (``time.process_time``) is reported next to wall time: on a shared
@@ -118,6 +120,60 @@ def time_scenario(
     )
 
 
+STAGES = (
+    "sensor_and_track_stage",
+    "fdc_stage",
+    "interceptor_stage",
+    "threat_stage",
+    "doctrine_stage",
+    "_coarse_span",
+    "_quiet",
+)
+
+
+def stage_times(sc: Scenario, cat: Catalog, replications: int) -> dict[str, tuple[float, int]]:
+    """CPU seconds and calls per replication of each engine stage (and the step loop's rest).
+
+    The stage functions are wrapped where ``engine.run`` calls them, for the
+    duration of the measurement only. Least CPU time over the replications,
+    each replication run on the same seed (replication 0).
+    """
+    import samsim.engine.run as engine_run
+
+    acc: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    originals = {name: getattr(engine_run, name) for name in STAGES}
+
+    def timed(name, f):
+        def g(*a, **k):
+            c0 = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                acc[name] = acc.get(name, 0.0) + time.process_time() - c0
+                calls[name] = calls.get(name, 0) + 1
+
+        return g
+
+    best: dict[str, float] = {}
+    try:
+        for name, f in originals.items():
+            setattr(engine_run, name, timed(name, f))
+        for _ in range(replications):
+            acc.clear()
+            calls.clear()
+            c0 = time.process_time()
+            engine_run.run_replication(sc, cat, 0)
+            total = time.process_time() - c0
+            acc["rest of the step loop"] = total - sum(acc.values())
+            acc["total"] = total
+            best = dict(acc) if not best else {k: min(v, acc[k]) for k, v in best.items()}
+    finally:
+        for name, f in originals.items():
+            setattr(engine_run, name, f)
+    return {k: (v, calls.get(k, 0)) for k, v in best.items()}
+
+
 def profile_one(sc: Scenario, cat: Catalog, top: int) -> tuple[str, list[tuple]]:
     """cProfile of one replication: the full text report and the top rows by own time."""
     prof = cProfile.Profile()
@@ -147,6 +203,9 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=25, help="profile entries shown")
     ap.add_argument("--profile-out", type=Path, help="write the full profile text here")
     ap.add_argument("--no-profile", action="store_true")
+    ap.add_argument(
+        "--stage-replications", type=int, default=2, help="runs of the per-stage timing (0: none)"
+    )
     args = ap.parse_args()
     scales = [float(s) for s in args.scales.split(",")]
     console = Console(width=max(Console().width, 170))
@@ -154,7 +213,8 @@ def main() -> None:
     base, cat = load_scenario(path)
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    run_replication(base.model_copy(update={"duration_s": 60.0}), cat, 0)  # numba caches
+    # A whole replication (not a timed one): every compiled kernel loaded or compiled.
+    run_replication(base, cat, 999)
     console.print(f"warm-up (imports, numba caches): {time.perf_counter() - t0:.1f} s")
 
     timings: dict[float, Timing] = {}
@@ -219,6 +279,28 @@ def main() -> None:
             + f" (x{proj_cpu / TARGET_1000_ON_2_CORES_S:.1f} of target)",
             highlight=False,
         )
+    if args.stage_replications > 0:
+        st = stage_times(base, cat, args.stage_replications)
+        total = st["total"][0]
+        s = Table(
+            title="CPU time per engine stage, one replication of taiwan_north "
+            f"(least of {args.stage_replications} runs)",
+            title_justify="left",
+        )
+        for col in ("stage", "CPU s", "calls", "us per call", "share"):
+            s.add_column(col, justify="left" if col == "stage" else "right")
+        for name, (cpu, n) in sorted(st.items(), key=lambda kv: -kv[1][0]):
+            if name == "total":
+                continue
+            s.add_row(
+                name,
+                f"{cpu:.3f}",
+                f"{n:,}" if n else "",
+                f"{1e6 * cpu / n:.1f}" if n else "",
+                f"{cpu / total:.1%}",
+            )
+        s.add_row("total", f"{total:.3f}", "", "", "100.0%")
+        console.print(s)
     if args.no_profile:
         return
     text, rows = profile_one(base, cat, args.top)
