@@ -1,0 +1,1076 @@
+"""Compiled tracker step for radar batches under global nearest neighbour.
+
+:func:`samsim.tracking.tracker.step` with ``association="gnn"`` and the
+``"numba"`` backend hands each radar batch to :func:`radar_group` (gating of
+the established tracks, clutter density, conflict-free assignment, IMM-EKF
+updates, two-point initiation, new one-point tracks) and the end of the step
+to :func:`finish` (looks, hits, misses, score, confirmation, deletion). Each
+is one compiled call: the engine's batches hold a few dozen tracks and
+returns, where the array version of the same step spent almost all its time
+in the per-call overhead of a few hundred small numpy operations.
+
+The arithmetic is the array version's, operation for operation and in the
+same order, so that both give the same bits (tests/tracking check it on
+many steps): numpy's pairwise summation for means, ``(a + c) + b`` for its
+``einsum`` over three terms, fused multiply-adds where numpy's ``matmul``
+calls BLAS, ``logaddexp`` as numpy writes it. What the compiled step leaves to
+the caller, :func:`radar_group` reports instead of doing: a clutter density
+from more unexplained returns than ``clutter_knn`` (a KD-tree query), an
+assignment with conflicts (a track or a return in several gated pairs,
+:func:`samsim.tracking.assign.assign_sparse`) and a table too small for the
+new tracks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import types
+from numba.extending import intrinsic
+
+from samsim._jit import jit
+from samsim.tracking._kernels import pair_terms, update_rows
+
+FREE, TENTATIVE, CONFIRMED = 0, 1, 2
+BIG_COST = 1e6
+LOGE2 = math.log(2.0)
+NX = 7
+M = 2
+
+# Float parameters (``float_params`` in tracker.py builds them from TrackerParams).
+(
+    P_GATE,
+    P_SQRT_GATE,
+    P_Q_MAX,
+    P_CLUTTER,
+    P_LOG_PD,
+    P_VMAX,
+    P_INIT_SPEED,
+    P_INIT_SPEED2,
+    P_EST_SPEED2,
+    P_TAU0,
+    P_TAU1,
+    P_Q_CV,
+    P_Q_CT,
+    P_Q_TURN,
+    P_INIT_TURN2,
+    P_P_CT,
+    P_LOG_MISS,
+    P_SCORE_CAP,
+    P_CONFIRM_SCORE,
+    P_DELETE_SCORE,
+    P_MAX_COAST,
+    P_MAX_POS_SIGMA,
+) = range(22)
+N_FLOAT_PARAMS = 22
+# Integer parameters.
+I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES, I_KNN = range(6)
+N_INT_PARAMS = 6
+
+# radar_group outcomes
+DONE, NEED_CLUTTER, NEED_ASSIGN, NEED_ROWS = 0, 1, 2, 3
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once (what BLAS's kernels compute for numpy's matmul)."""
+    sig = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
+# --- numpy's arithmetic, element by element ----------------------------------------------
+
+
+@jit
+def _pairwise_sum(a):
+    """numpy's pairwise summation of a float64 array of at most 128 entries."""
+    n = a.size
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r = np.empty(8)
+    for j in range(8):
+        r[j] = a[j]
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[i]
+        i += 1
+    return res
+
+
+@jit
+def _max_nan(a, b):
+    """np.maximum of two floats (NaN propagates)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@jit
+def _logaddexp(x, y):
+    """np.logaddexp (numpy's npy_logaddexp)."""
+    if x == y:
+        return x + LOGE2
+    tmp = x - y
+    if tmp > 0:
+        return x + math.log1p(math.exp(-tmp))
+    if tmp <= 0:
+        return y + math.log1p(math.exp(tmp))
+    return tmp
+
+
+@jit
+def _mixture(loglik, c):
+    """tracker.mixture_loglik of one pair: ln sum_m c_m exp(l_m)."""
+    return _logaddexp(
+        loglik[0] + math.log(_max_nan(c[0], 1e-300)), loglik[1] + math.log(_max_nan(c[1], 1e-300))
+    )
+
+
+@jit
+def _trace3(P, r, o):
+    return (P[r, o, o] + P[r, o + 1, o + 1]) + P[r, o + 2, o + 2]
+
+
+@jit
+def _vel_known(P, r, est_speed2):
+    return _trace3(P, r, 3) / 3.0 < est_speed2
+
+
+@jit
+def _positions(z, spos, axes):
+    """Measurements.positions_enu: (k, 3) ENU positions of radar rows."""
+    n = z.shape[0]
+    out = np.empty((n, 3))
+    for j in range(n):
+        rng_m, az, el = z[j, 0], z[j, 1], z[j, 2]
+        ce = math.cos(el)
+        l0 = rng_m * ce * math.sin(az)
+        l1 = rng_m * ce * math.cos(az)
+        l2 = rng_m * math.sin(el)
+        for i in range(3):
+            rot = (axes[j, 0, i] * l0 + axes[j, 1, i] * l1) + axes[j, 2, i] * l2
+            out[j, i] = spos[j, i] + rot
+    return out
+
+
+@jit
+def _polar_covariance(rng_m, az, el, s0, s1, s2, out):
+    """ekf.polar_covariance of one row: G diag(sigma^2) G^T (BLAS order)."""
+    ce, se = math.cos(el), math.sin(el)
+    ca, sa = math.cos(az), math.sin(az)
+    G = np.empty((3, 3))
+    G[0, 0] = ce * sa
+    G[0, 1] = rng_m * ce * ca
+    G[0, 2] = -rng_m * se * sa
+    G[1, 0] = ce * ca
+    G[1, 1] = -rng_m * ce * sa
+    G[1, 2] = -rng_m * se * ca
+    G[2, 0] = se
+    G[2, 1] = 0.0
+    G[2, 2] = rng_m * ce
+    d0, d1, d2 = s0 * s0, s1 * s1, s2 * s2
+    GD = np.empty((3, 3))
+    for i in range(3):
+        GD[i, 0] = G[i, 0] * d0
+        GD[i, 1] = G[i, 1] * d1
+        GD[i, 2] = G[i, 2] * d2
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = fma(GD[i, 2], G[j, 2], fma(GD[i, 1], G[j, 1], GD[i, 0] * G[j, 0]))
+
+
+@jit
+def _meas_scale(z, sigma, j):
+    """sigma_r^2 + (r max(sigma_az, sigma_el))^2 of one radar row."""
+    s1, s2 = sigma[j, 1], sigma[j, 2]
+    sa = _max_nan(s1, s2)
+    v = z[j, 0] * sa
+    return sigma[j, 0] * sigma[j, 0] + v * v
+
+
+# --- stage 1: established tracks ---------------------------------------------------------
+
+
+@jit
+def gate(
+    group, status, x, P, turn, ttime, mode_prob, xm, Pm, mtime, z, spos, axes, sigma, mpos, fp, ip
+):
+    """Candidate pairs of established tracks and the rows of ``group``, gated.
+
+    Returns the gated pairs (rows, meas indices, local indices and their IMM
+    terms), the cost -2 ln(mixture likelihood) of each, ``explained`` per row
+    of the group, and whether the gated pairs are free of conflicts.
+    """
+    cap = status.size
+    ng = group.size
+    live = np.empty(cap, np.int64)
+    nlive = 0
+    for r in range(cap):
+        if status[r] != FREE and _vel_known(P, r, fp[P_EST_SPEED2]):
+            live[nlive] = r
+            nlive += 1
+    t = np.empty(ng)
+    for j in range(ng):
+        t[j] = mtime[group[j]]
+    t_ref = _pairwise_sum(t) / ng
+    spread = 0.0
+    for j in range(ng):
+        v = abs(t[j] - t_ref)
+        if j == 0 or v > spread or v != v:
+            spread = v
+    meas_var = 0.0
+    for j in range(ng):
+        v = _meas_scale(z, sigma, group[j])
+        if j == 0 or v > meas_var or v != v:
+            meas_var = v
+    q = fp[P_Q_MAX]
+    pi = np.empty(nlive * ng, np.int64)
+    pj = np.empty(nlive * ng, np.int64)
+    npair = 0
+    ppos = np.empty(3)
+    for k in range(nlive):
+        r = live[k]
+        dt = abs(t_ref - ttime[r]) + spread
+        pos_var = _trace3(P, r, 0)
+        vel_var = _trace3(P, r, 3)
+        speed = math.sqrt((x[r, 3] * x[r, 3] + x[r, 4] * x[r, 4]) + x[r, 5] * x[r, 5])
+        dt2 = dt * dt
+        turn_m = 0.5 * abs(turn[r]) * speed * dt2
+        pv = pos_var + vel_var * dt2
+        radius = (
+            fp[P_SQRT_GATE] * math.sqrt(pv + q * math.pow(dt, 3.0) + meas_var)
+            + speed * spread
+            + turn_m
+            + 50.0
+        )
+        r2 = radius * radius
+        dtp = t_ref - ttime[r]
+        for i in range(3):
+            ppos[i] = x[r, i] + x[r, i + 3] * dtp
+        for j in range(ng):
+            m = group[j]
+            d0 = ppos[0] - mpos[m, 0]
+            d1 = ppos[1] - mpos[m, 1]
+            d2 = ppos[2] - mpos[m, 2]
+            if (d0 * d0 + d2 * d2) + d1 * d1 <= r2:
+                pi[npair] = r
+                pj[npair] = j
+                npair += 1
+    rows = pi[:npair].copy()
+    local = pj[:npair].copy()
+    cols = np.empty(npair, np.int64)
+    for k in range(npair):
+        cols[k] = group[local[k]]
+    c, xp, Pp, nu, S, Si, PHt, d2m, ll = pair_terms(
+        rows,
+        cols,
+        mode_prob,
+        xm,
+        Pm,
+        ttime,
+        mtime,
+        z,
+        spos,
+        axes,
+        sigma,
+        False,
+        ip[I_USE_IMM] != 0,
+        fp[P_TAU0],
+        fp[P_TAU1],
+        fp[P_Q_CV],
+        fp[P_Q_CT],
+        fp[P_Q_TURN],
+    )
+    ok = np.empty(npair, np.int64)
+    nok = 0
+    explained = np.zeros(ng, np.bool_)
+    for k in range(npair):
+        a, b = d2m[k, 0], d2m[k, 1]
+        if a == a and b == b and min(a, b) < fp[P_GATE]:
+            ok[nok] = k
+            nok += 1
+            if status[rows[k]] == CONFIRMED:
+                explained[local[k]] = True
+    ok = ok[:nok]
+    cost = np.empty(nok)
+    for k in range(nok):
+        cost[k] = -2.0 * _mixture(ll[ok[k]], c[ok[k]])
+    # Conflict-free: every gated track and every gated row in one pair only.
+    deg_r = np.zeros(cap, np.int64)
+    deg_c = np.zeros(ng, np.int64)
+    for k in range(nok):
+        deg_r[rows[ok[k]]] += 1
+        deg_c[local[ok[k]]] += 1
+    conflict = False
+    for k in range(nok):
+        if deg_r[rows[ok[k]]] > 1 or deg_c[local[ok[k]]] > 1:
+            conflict = True
+    # assign_sparse of single pairs: each taken when its cost beats leaving both unmatched.
+    pick = np.empty(nok, np.int64)
+    npick = 0
+    if not conflict:
+        for k in range(nok):
+            if cost[k] - BIG_COST < 0:
+                pick[npick] = k
+                npick += 1
+    return (
+        rows[ok],
+        cols[ok],
+        local[ok],
+        c[ok],
+        xp[ok],
+        Pp[ok],
+        nu[ok],
+        S[ok],
+        Si[ok],
+        PHt[ok],
+        ll[ok],
+        cost,
+        explained,
+        conflict,
+        pick[:npick].copy(),
+    )
+
+
+@jit
+def _gnn_apply(
+    rows,
+    cols,
+    c,
+    xp,
+    Pp,
+    nu,
+    S,
+    Si,
+    PHt,
+    ll,
+    lam,
+    with_score,
+    mode_prob,
+    xm,
+    Pm,
+    x,
+    P,
+    turn,
+    ttime,
+    score,
+    truth,
+    interrogations,
+    civil,
+    friend,
+    mtime,
+    miff,
+    mtruth,
+    log_pd,
+):
+    """tracker._gnn_apply: update each pair's track with its measurement (rows distinct)."""
+    n = rows.size
+    post = np.empty((n, M))
+    for k in range(n):
+        lp0 = math.log(_max_nan(c[k, 0], 1e-300)) + ll[k, 0]
+        lp1 = math.log(_max_nan(c[k, 1], 1e-300)) + ll[k, 1]
+        norm = _logaddexp(lp0, lp1)
+        post[k, 0] = math.exp(lp0 - norm)
+        post[k, 1] = math.exp(lp1 - norm)
+        mode_prob[rows[k], 0] = post[k, 0]
+        mode_prob[rows[k], 1] = post[k, 1]
+    update_rows(
+        rows, xp, Pp, nu, S, Si, PHt, np.zeros((0, 1, 1, 1)), False, post, xm, Pm, x, P, turn
+    )
+    for k in range(n):
+        r, j = rows[k], cols[k]
+        ttime[r] = mtime[j]
+        truth[r] = mtruth[j]
+        f = miff[j]
+        if f >= 0:
+            interrogations[r] += 1
+        if f == 1:
+            civil[r] += 1
+        if f == 2:
+            friend[r] += 1
+        if with_score:
+            score[r] = score[r] + ((log_pd + _mixture(ll[k], c[k])) - math.log(lam[j]))
+
+
+@jit
+def _first_per(key, cost, n_keys):
+    """tracker._first_per: least-cost entry per key (first on ties, NaN last), keys ascending."""
+    best = np.full(n_keys, -1, np.int64)
+    for k in range(key.size):
+        b = best[key[k]]
+        if b < 0 or cost[k] < cost[b] or (cost[b] != cost[b] and cost[k] == cost[k]):
+            best[key[k]] = k
+    out = np.empty(key.size, np.int64)
+    n = 0
+    for q in range(n_keys):
+        if best[q] >= 0:
+            out[n] = best[q]
+            n += 1
+    return out[:n]
+
+
+@jit
+def _one_point(
+    cols,
+    hit,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    score,
+    truth,
+    interrogations,
+    civil,
+    friend,
+    mtime,
+    z,
+    spos,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    mpos,
+    fp,
+    ip,
+):
+    """tracker._update_one_point: two-point initiation with the rows ``cols``."""
+    cap = status.size
+    nc = cols.size
+    live = np.empty(cap, np.int64)
+    nlive = 0
+    for r in range(cap):
+        if status[r] != FREE and not _vel_known(P, r, fp[P_EST_SPEED2]):
+            live[nlive] = r
+            nlive += 1
+    if nlive == 0 or nc == 0:
+        return
+    t = np.empty(nc)
+    for j in range(nc):
+        t[j] = mtime[cols[j]]
+    t_ref = _pairwise_sum(t) / nc
+    spread = 0.0
+    for j in range(nc):
+        v = abs(t[j] - t_ref)
+        if j == 0 or v > spread or v != v:
+            spread = v
+    meas_sd = np.empty(nc)
+    sd_max = 0.0
+    for j in range(nc):
+        meas_sd[j] = math.sqrt(_meas_scale(z, sigma, cols[j]))
+        if j == 0 or meas_sd[j] > sd_max or meas_sd[j] != meas_sd[j]:
+            sd_max = meas_sd[j]
+    vmax = fp[P_VMAX]
+    # Candidates in the velocity gate (ball_pairs, dense), then the exact test.
+    prow = np.empty(nlive * nc, np.int64)
+    pcol = np.empty(nlive * nc, np.int64)
+    pdp = np.empty((nlive * nc, 3))
+    pdt = np.empty(nlive * nc)
+    n = 0
+    for k in range(nlive):
+        r = live[k]
+        track_sd = math.sqrt(_trace3(P, r, 0))
+        margin = 4.0 * (sd_max + track_sd)
+        radius = vmax * (abs(t_ref - ttime[r]) + spread) + margin
+        r2 = radius * radius
+        for j in range(nc):
+            m = cols[j]
+            d0 = x[r, 0] - mpos[m, 0]
+            d1 = x[r, 1] - mpos[m, 1]
+            d2 = x[r, 2] - mpos[m, 2]
+            if not ((d0 * d0 + d2 * d2) + d1 * d1 <= r2):
+                continue
+            e0 = mpos[m, 0] - x[r, 0]
+            e1 = mpos[m, 1] - x[r, 1]
+            e2 = mpos[m, 2] - x[r, 2]
+            dist = math.sqrt((e0 * e0 + e1 * e1) + e2 * e2)
+            dt = mtime[m] - ttime[r]
+            if (dist <= vmax * dt + 4.0 * (meas_sd[j] + track_sd)) and (dt > 1e-3):
+                prow[n] = r
+                pcol[n] = m
+                pdp[n, 0] = e0
+                pdp[n, 1] = e1
+                pdp[n, 2] = e2
+                pdt[n] = dt
+                n += 1
+    if n == 0:
+        return
+    cost = np.empty(n)
+    R = np.empty((3, 3))
+    T = np.empty((3, 3))
+    C = np.empty((3, 3))
+    s_init = fp[P_INIT_SPEED]
+    for k in range(n):
+        m, r = pcol[k], prow[k]
+        _polar_covariance(z[m, 0], z[m, 1], z[m, 2], sigma[m, 0], sigma[m, 1], sigma[m, 2], R)
+        A = axes[m]
+        for i in range(3):
+            for j in range(3):
+                T[i, j] = fma(A[2, i], R[2, j], fma(A[1, i], R[1, j], A[0, i] * R[0, j]))
+        for i in range(3):
+            for j in range(3):
+                rot = fma(T[i, 2], A[2, j], fma(T[i, 1], A[1, j], T[i, 0] * A[0, j]))
+                C[i, j] = P[r, i, j] + rot
+        v = s_init * pdt[k]
+        for i in range(3):
+            C[i, i] += v * v
+        a, b, c = C[0, 0], C[0, 1], C[0, 2]
+        e, f, ii = C[1, 1], C[1, 2], C[2, 2]
+        A0 = e * ii - f * f
+        B0 = c * f - b * ii
+        C0 = b * f - c * e
+        det = _max_nan(a * A0 + b * B0 + c * C0, 1e-300)
+        T[0, 0] = A0 / det
+        T[0, 1] = B0 / det
+        T[1, 0] = B0 / det
+        T[0, 2] = C0 / det
+        T[2, 0] = C0 / det
+        T[1, 1] = (a * ii - c * c) / det
+        T[1, 2] = (b * c - a * f) / det
+        T[2, 1] = T[1, 2]
+        T[2, 2] = (a * e - b * b) / det
+        acc = 0.0
+        for i in range(3):
+            for j in range(3):
+                acc += pdp[k, i] * T[i, j] * pdp[k, j]
+        cost[k] = acc + math.log(det)
+    rows = prow[:n]
+    cm = pcol[:n]
+    best_of_track = _first_per(rows, cost, cap)
+    best_of_meas = _first_per(cm, cost, mtime.size)
+    is_meas_best = np.zeros(n, np.bool_)
+    for k in best_of_meas:
+        is_meas_best[k] = True
+    claimed = np.zeros(mtime.size, np.bool_)
+    take = np.empty(best_of_track.size, np.int64)
+    nt = 0
+    for k in best_of_track:
+        if is_meas_best[k]:
+            take[nt] = k
+            nt += 1
+            claimed[cm[k]] = True
+    for k in best_of_track:
+        if not is_meas_best[k] and not claimed[cm[k]]:
+            take[nt] = k
+            nt += 1
+    take = take[:nt]
+    trows = rows[take]
+    tcols = cm[take]
+    c, xp, Pp, nu, S, Si, PHt, _d2, ll = pair_terms(
+        trows,
+        tcols,
+        mode_prob,
+        xm,
+        Pm,
+        ttime,
+        mtime,
+        z,
+        spos,
+        axes,
+        sigma,
+        False,
+        ip[I_USE_IMM] != 0,
+        fp[P_TAU0],
+        fp[P_TAU1],
+        fp[P_Q_CV],
+        fp[P_Q_CT],
+        fp[P_Q_TURN],
+    )
+    _gnn_apply(
+        trows,
+        tcols,
+        c,
+        xp,
+        Pp,
+        nu,
+        S,
+        Si,
+        PHt,
+        ll,
+        np.empty(0),
+        False,
+        mode_prob,
+        xm,
+        Pm,
+        x,
+        P,
+        turn,
+        ttime,
+        score,
+        truth,
+        interrogations,
+        civil,
+        friend,
+        mtime,
+        miff,
+        mtruth,
+        0.0,
+    )
+    for r in trows:
+        hit[r] = True
+
+
+@jit
+def _allocate(
+    k,
+    next_id,
+    status,
+    track_id,
+    hits,
+    looks,
+    turn,
+    misses,
+    score,
+    confirmed_s,
+    interrogations,
+    civil,
+    friend,
+    truth,
+    ident,
+):
+    """TrackTable.allocate into free rows (the caller made sure there are k)."""
+    rows = np.empty(k, np.int64)
+    n = 0
+    for r in range(status.size):
+        if n == k:
+            break
+        if status[r] == FREE:
+            rows[n] = r
+            n += 1
+    for q in range(k):
+        r = rows[q]
+        track_id[r] = next_id[0] + q
+        hits[r] = 0
+        looks[r] = 0
+        turn[r] = 0.0
+        misses[r] = 0
+        score[r] = 0.0
+        confirmed_s[r] = np.nan
+        interrogations[r] = 0
+        civil[r] = 0
+        friend[r] = 0
+        truth[r] = -1
+        ident[r] = 0
+    next_id[0] += k
+    return rows
+
+
+@jit
+def _initiate(
+    rows,
+    cols,
+    born,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    born_s,
+    hits,
+    looks,
+    truth,
+    interrogations,
+    civil,
+    friend,
+    mtime,
+    z,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    mpos,
+    fp,
+):
+    """tracker._initiate: one one-point tentative track per row of ``cols``, in table ``rows``."""
+    R = np.empty((3, 3))
+    Pc = np.empty((3, 3))
+    s2 = fp[P_INIT_SPEED2]
+    p_ct = fp[P_P_CT]
+    for q in range(cols.size):
+        r, m = rows[q], cols[q]
+        _polar_covariance(z[m, 0], z[m, 1], z[m, 2], sigma[m, 0], sigma[m, 1], sigma[m, 2], R)
+        A = axes[m]
+        for i in range(3):
+            for mm in range(3):
+                acc = 0.0
+                for j in range(3):
+                    for li in range(3):
+                        acc += A[j, i] * R[j, li] * A[li, mm]
+                Pc[i, mm] = acc
+        for mo in range(M):
+            for i in range(NX):
+                xm[r, mo, i] = 0.0
+                for i2 in range(NX):
+                    Pm[r, mo, i, i2] = 0.0
+            for i in range(3):
+                xm[r, mo, i] = mpos[m, i]
+                for i2 in range(3):
+                    Pm[r, mo, i, i2] = Pc[i, i2]
+                Pm[r, mo, i + 3, i + 3] = s2
+        Pm[r, 0, 6, 6] = 1e-12
+        Pm[r, 1, 6, 6] = fp[P_INIT_TURN2]
+        mode_prob[r, 0] = 1.0 - p_ct
+        mode_prob[r, 1] = p_ct
+        for i in range(6):
+            x[r, i] = xm[r, 0, i]
+            for i2 in range(6):
+                P[r, i, i2] = Pm[r, 0, i, i2]
+        turn[r] = 0.0
+        ttime[r] = mtime[m]
+        born_s[r] = mtime[m]
+        status[r] = TENTATIVE
+        hits[r] = 1
+        looks[r] = 1
+        truth[r] = mtruth[m]
+        f = miff[m]
+        if f >= 0:
+            interrogations[r] += 1
+        if f == 1:
+            civil[r] += 1
+        if f == 2:
+            friend[r] += 1
+        born[r] = True
+
+
+@jit
+def apply_stage(
+    group,
+    pick,
+    rows,
+    cols,
+    local,
+    c,
+    xp,
+    Pp,
+    nu,
+    S,
+    Si,
+    PHt,
+    ll,
+    lam,
+    can_allocate,
+    hit,
+    born,
+    next_id,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    track_id,
+    hits,
+    looks,
+    misses,
+    score,
+    born_s,
+    confirmed_s,
+    interrogations,
+    civil,
+    friend,
+    truth,
+    ident,
+    mtime,
+    z,
+    spos,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    mpos,
+    fp,
+    ip,
+):
+    """Everything of one radar batch after the gate: GNN updates of the ``pick``
+    pairs, two-point initiation and (``can_allocate``: the table has a free row
+    for every return) the new one-point tracks.
+
+    Returns the batch's returns that start a track and the rows of the new
+    tracks (none when not ``can_allocate``: the caller grows the table and
+    calls :func:`initiate_stage`).
+    """
+    ng = group.size
+    cap = status.size
+    used = np.zeros(ng, np.bool_)
+    in_gate = np.zeros(ng, np.bool_)
+    if pick.size:
+        _gnn_apply(
+            rows[pick],
+            cols[pick],
+            c[pick],
+            xp[pick],
+            Pp[pick],
+            nu[pick],
+            S[pick],
+            Si[pick],
+            PHt[pick],
+            ll[pick],
+            lam,
+            True,
+            mode_prob,
+            xm,
+            Pm,
+            x,
+            P,
+            turn,
+            ttime,
+            score,
+            truth,
+            interrogations,
+            civil,
+            friend,
+            mtime,
+            miff,
+            mtruth,
+            fp[P_LOG_PD],
+        )
+    updated = np.zeros(cap, np.bool_)
+    for p in pick:
+        used[local[p]] = True
+        updated[rows[p]] = True
+        hit[rows[p]] = True
+    for k in range(rows.size):
+        if not updated[rows[k]]:
+            in_gate[local[k]] = True
+    nleft = 0
+    for j in range(ng):
+        if not used[j] and not in_gate[j]:
+            nleft += 1
+    left = np.empty(nleft, np.int64)
+    nleft = 0
+    for j in range(ng):
+        if not used[j] and not in_gate[j]:
+            left[nleft] = group[j]
+            nleft += 1
+    _one_point(
+        left,
+        hit,
+        status,
+        x,
+        P,
+        xm,
+        Pm,
+        mode_prob,
+        turn,
+        ttime,
+        score,
+        truth,
+        interrogations,
+        civil,
+        friend,
+        mtime,
+        z,
+        spos,
+        axes,
+        sigma,
+        miff,
+        mtruth,
+        mpos,
+        fp,
+        ip,
+    )
+    if not can_allocate or nleft == 0:
+        return left, np.zeros(0, np.int64)
+    new = _allocate(
+        nleft,
+        next_id,
+        status,
+        track_id,
+        hits,
+        looks,
+        turn,
+        misses,
+        score,
+        confirmed_s,
+        interrogations,
+        civil,
+        friend,
+        truth,
+        ident,
+    )
+    _initiate(
+        new,
+        left,
+        born,
+        status,
+        x,
+        P,
+        xm,
+        Pm,
+        mode_prob,
+        turn,
+        ttime,
+        born_s,
+        hits,
+        looks,
+        truth,
+        interrogations,
+        civil,
+        friend,
+        mtime,
+        z,
+        axes,
+        sigma,
+        miff,
+        mtruth,
+        mpos,
+        fp,
+    )
+    return left, new
+
+
+@jit
+def initiate_stage(
+    rows,
+    cols,
+    born,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    born_s,
+    hits,
+    looks,
+    truth,
+    interrogations,
+    civil,
+    friend,
+    mtime,
+    z,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    mpos,
+    fp,
+):
+    """New one-point tracks in rows the caller allocated."""
+    _initiate(
+        rows,
+        cols,
+        born,
+        status,
+        x,
+        P,
+        xm,
+        Pm,
+        mode_prob,
+        turn,
+        ttime,
+        born_s,
+        hits,
+        looks,
+        truth,
+        interrogations,
+        civil,
+        friend,
+        mtime,
+        z,
+        axes,
+        sigma,
+        miff,
+        mtruth,
+        mpos,
+        fp,
+    )
+
+
+@jit
+def positions(z, spos, axes):
+    """ENU positions (k, 3) of radar rows, as Measurements.positions_enu."""
+    return _positions(z, spos, axes)
+
+
+@jit
+def finish(
+    hit, born, seen, now_s, status, P, time_s, hits, looks, misses, score, confirmed_s, fp, ip
+):
+    """End of a step: looks, hits, misses, score; confirmation; deletion.
+
+    Returns the rows confirmed and the rows deleted (ascending).
+    """
+    cap = status.size
+    log_miss = fp[P_LOG_MISS]
+    cap_score = fp[P_SCORE_CAP]
+    for r in range(cap):
+        if status[r] != FREE and not born[r]:
+            if seen[r] or hit[r]:
+                looks[r] += 1
+            if hit[r]:
+                hits[r] += 1
+                misses[r] = 0
+            elif seen[r]:
+                misses[r] += 1
+                score[r] = score[r] + log_miss
+        if score[r] > cap_score:
+            score[r] = cap_score
+    vel_known = np.empty(cap, np.bool_)
+    for r in range(cap):
+        vel_known[r] = _vel_known(P, r, fp[P_EST_SPEED2])
+    confirmed = np.empty(cap, np.int64)
+    nc = 0
+    for r in range(cap):
+        if (
+            status[r] == TENTATIVE
+            and hits[r] >= ip[I_CONFIRM_HITS]
+            and score[r] >= fp[P_CONFIRM_SCORE]
+            and vel_known[r]
+        ):
+            confirmed[nc] = r
+            nc += 1
+    for q in range(nc):
+        status[confirmed[q]] = CONFIRMED
+        confirmed_s[confirmed[q]] = now_s
+    deleted = np.empty(cap, np.int64)
+    nd = 0
+    slack = ip[I_CONFIRM_LOOKS] - ip[I_CONFIRM_HITS]
+    for r in range(cap):
+        st = status[r]
+        if st == FREE:
+            continue
+        tentative = st == TENTATIVE
+        coast = now_s - time_s[r]
+        pos_sigma = math.sqrt(_trace3(P, r, 0) + _trace3(P, r, 3) * (coast * coast))
+        drop = (
+            score[r] < fp[P_DELETE_SCORE]
+            or (tentative and (looks[r] - hits[r]) > slack)
+            or (tentative and not vel_known[r] and misses[r] >= ip[I_ONE_POINT_MISSES])
+            or coast > fp[P_MAX_COAST]
+            or (
+                st == CONFIRMED
+                and (misses[r] >= ip[I_DELETE_MISSES] or pos_sigma > fp[P_MAX_POS_SIGMA])
+            )
+        )
+        if drop:
+            deleted[nd] = r
+            nd += 1
+    for q in range(nd):
+        status[deleted[q]] = FREE
+    return confirmed[:nc].copy(), deleted[:nd].copy()
