@@ -68,8 +68,8 @@ N_FLOAT_PARAMS = 22
 I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES, I_KNN = range(6)
 N_INT_PARAMS = 6
 
-# radar_group outcomes
-DONE, NEED_CLUTTER, NEED_ASSIGN, NEED_ROWS = 0, 1, 2, 3
+# step_batch outcomes
+DONE, NEED_PYTHON = 0, 1
 
 
 @intrinsic
@@ -1074,3 +1074,175 @@ def finish(
     for q in range(nd):
         status[deleted[q]] = FREE
     return confirmed[:nc].copy(), deleted[:nd].copy()
+
+
+@jit
+def step_batch(
+    looked,
+    now_s,
+    next_id,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    track_id,
+    hits,
+    looks,
+    misses,
+    score,
+    born_s,
+    confirmed_s,
+    interrogations,
+    civil,
+    friend,
+    truth,
+    ident,
+    mtime,
+    z,
+    spos,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    fp,
+    ip,
+    group_max,
+    dense_pairs,
+):
+    """A whole tracker step for a batch of one radar (or none), in one call.
+
+    Returns (DONE, updated, created, confirmed, deleted ids, deleted truth) or,
+    before touching the table, (NEED_PYTHON, empty...) when the batch needs
+    the caller: rows of several sensors or angles-only rows, more rows than
+    ``group_max`` or pairs than ``dense_pairs``, a clutter density from more
+    than ``clutter_knn`` unexplained returns, an assignment with conflicts, or
+    a table without a free row for every return.
+    """
+    n = mtime.size
+    cap = status.size
+    empty = np.zeros(0, np.int64)
+    n_live = 0
+    for r in range(cap):
+        if status[r] != FREE:
+            n_live += 1
+    if n:
+        # tracker._sensor_groups: one group when every row has the first row's sensor and kind.
+        angles0 = z[0, 0] != z[0, 0]
+        for j in range(n):
+            if (z[j, 0] != z[j, 0]) != angles0:
+                return NEED_PYTHON, empty, empty, empty, empty, empty
+            for i in range(3):
+                if spos[j, i] != spos[0, i]:
+                    return NEED_PYTHON, empty, empty, empty, empty, empty
+        if angles0 or n > group_max or n_live * n > dense_pairs or cap - n_live < n:
+            return NEED_PYTHON, empty, empty, empty, empty, empty
+    hit = np.zeros(cap, np.bool_)
+    born = np.zeros(cap, np.bool_)
+    new = empty
+    if n:
+        group = np.arange(n)
+        mpos = _positions(z, spos, axes)
+        rows, cols, local, c, xp, Pp, nu, S, Si, PHt, ll, _cost, explained, conflict, pick = gate(
+            group,
+            status,
+            x,
+            P,
+            turn,
+            ttime,
+            mode_prob,
+            xm,
+            Pm,
+            mtime,
+            z,
+            spos,
+            axes,
+            sigma,
+            mpos,
+            fp,
+            ip,
+        )
+        n_explained = 0
+        for j in range(n):
+            if explained[j]:
+                n_explained += 1
+        if conflict or n - n_explained > ip[I_KNN]:
+            return NEED_PYTHON, empty, empty, empty, empty, empty
+        lam = np.full(n, fp[P_CLUTTER])
+        _left, new = apply_stage(
+            group,
+            pick,
+            rows,
+            cols,
+            local,
+            c,
+            xp,
+            Pp,
+            nu,
+            S,
+            Si,
+            PHt,
+            ll,
+            lam,
+            True,
+            hit,
+            born,
+            next_id,
+            status,
+            x,
+            P,
+            xm,
+            Pm,
+            mode_prob,
+            turn,
+            ttime,
+            track_id,
+            hits,
+            looks,
+            misses,
+            score,
+            born_s,
+            confirmed_s,
+            interrogations,
+            civil,
+            friend,
+            truth,
+            ident,
+            mtime,
+            z,
+            spos,
+            axes,
+            sigma,
+            miff,
+            mtruth,
+            mpos,
+            fp,
+            ip,
+        )
+    confirmed, deleted = finish(
+        hit, born, looked, now_s, status, P, ttime, hits, looks, misses, score, confirmed_s, fp, ip
+    )
+    nu_ = 0
+    for r in range(cap):
+        if hit[r] and not born[r]:
+            nu_ += 1
+    updated = np.empty(nu_, np.int64)
+    nu_ = 0
+    for r in range(cap):
+        if hit[r] and not born[r]:
+            updated[nu_] = r
+            nu_ += 1
+    nc = 0
+    for r in new:
+        if status[r] != FREE:
+            nc += 1
+    created = np.empty(nc, np.int64)
+    nc = 0
+    for r in new:
+        if status[r] != FREE:
+            created[nc] = r
+            nc += 1
+    return DONE, updated, created, confirmed, track_id[deleted], truth[deleted]

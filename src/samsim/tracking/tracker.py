@@ -366,11 +366,74 @@ def _step_compiled(
     now_s: float,
     params: TrackerParams,
 ) -> StepResult:
-    """:func:`step` for GNN and the numba backend: each radar batch in two compiled calls.
+    """:func:`step` for GNN and the numba backend.
 
-    Same results as the array version (tests/tracking/test_compiled_step.py);
-    a batch too large for the dense pair search, angles-only rows, a clutter
-    density from a KD-tree and assignments with conflicts take the array code.
+    The engine's usual batch (one radar's returns, no conflicts, few
+    unexplained returns) is one compiled call; any other goes through
+    :func:`_step_groups_compiled`. Same results as the array version
+    (tests/tracking/test_compiled_step.py).
+    """
+    t = table
+    cap = t.capacity
+    fp, ip = _compiled_params(params)
+    if looked.shape != (cap,) or looked.dtype != np.bool_:
+        seen = np.zeros(cap, dtype=bool)
+        seen[: min(len(looked), cap)] = looked[:cap]
+        looked = seen
+    next_id = np.array([t.next_id], np.int64)
+    code, updated, created, confirmed, deleted_ids, deleted_truth = _step_kernels.step_batch(
+        np.ascontiguousarray(looked),
+        float(now_s),
+        next_id,
+        t.status,
+        t.x,
+        t.P,
+        t.xm,
+        t.Pm,
+        t.mode_prob,
+        t.turn_rate_rps,
+        t.time_s,
+        t.track_id,
+        t.hits,
+        t.looks,
+        t.misses,
+        t.score,
+        t.born_s,
+        t.confirmed_s,
+        t.interrogations,
+        t.civil_replies,
+        t.friend_replies,
+        t.truth_idx,
+        t.ident,
+        np.ascontiguousarray(meas.time_s, dtype=np.float64),
+        np.ascontiguousarray(meas.z, dtype=np.float64),
+        np.ascontiguousarray(meas.sensor_pos_m, dtype=np.float64),
+        np.ascontiguousarray(meas.sensor_axes, dtype=np.float64),
+        np.ascontiguousarray(meas.sigma, dtype=np.float64),
+        np.ascontiguousarray(meas.iff, dtype=np.int8),
+        np.ascontiguousarray(meas.truth_idx, dtype=np.int64),
+        fp,
+        ip,
+        COMPILED_GROUP_MAX,
+        DENSE_PAIRS,
+    )
+    if code != _step_kernels.DONE:
+        return _step_groups_compiled(table, meas, looked, now_s, params)
+    t.next_id = int(next_id[0])
+    return StepResult(updated, created, confirmed, deleted_ids, deleted_truth)
+
+
+def _step_groups_compiled(
+    table: TrackTable,
+    meas: Measurements,
+    looked: NDArray[np.bool_],
+    now_s: float,
+    params: TrackerParams,
+) -> StepResult:
+    """:func:`step` for GNN and the numba backend, batch by batch: each radar
+    batch in two compiled calls, with the array code for what they leave out
+    (angles-only rows, a batch too large for the dense pair search, a clutter
+    density from a KD-tree, assignments with conflicts).
     """
     sk = _step_kernels
     fp, ip = _compiled_params(params)
