@@ -203,6 +203,38 @@ def _meas_scale(z, sigma, j):
     return sigma[j, 0] * sigma[j, 0] + v * v
 
 
+@jit
+def _take1(a, idx):
+    out = np.empty(idx.size, a.dtype)
+    for q in range(idx.size):
+        out[q] = a[idx[q]]
+    return out
+
+
+@jit
+def _take2(a, idx):
+    out = np.empty((idx.size, a.shape[1]), a.dtype)
+    for q in range(idx.size):
+        out[q, :] = a[idx[q], :]
+    return out
+
+
+@jit
+def _take3(a, idx):
+    out = np.empty((idx.size, a.shape[1], a.shape[2]), a.dtype)
+    for q in range(idx.size):
+        out[q, :, :] = a[idx[q], :, :]
+    return out
+
+
+@jit
+def _take4(a, idx):
+    out = np.empty((idx.size, a.shape[1], a.shape[2], a.shape[3]), a.dtype)
+    for q in range(idx.size):
+        out[q, :, :, :] = a[idx[q], :, :, :]
+    return out
+
+
 # --- stage 1: established tracks ---------------------------------------------------------
 
 
@@ -329,17 +361,17 @@ def gate(
                 pick[npick] = k
                 npick += 1
     return (
-        rows[ok],
-        cols[ok],
-        local[ok],
-        c[ok],
-        xp[ok],
-        Pp[ok],
-        nu[ok],
-        S[ok],
-        Si[ok],
-        PHt[ok],
-        ll[ok],
+        _take1(rows, ok),
+        _take1(cols, ok),
+        _take1(local, ok),
+        _take2(c, ok),
+        _take3(xp, ok),
+        _take4(Pp, ok),
+        _take3(nu, ok),
+        _take4(S, ok),
+        _take4(Si, ok),
+        _take4(PHt, ok),
+        _take2(ll, ok),
         cost,
         explained,
         conflict,
@@ -572,8 +604,8 @@ def _one_point(
             take[nt] = k
             nt += 1
     take = take[:nt]
-    trows = rows[take]
-    tcols = cm[take]
+    trows = _take1(rows, take)
+    tcols = _take1(cm, take)
     c, xp, Pp, nu, S, Si, PHt, _d2, ll = pair_terms(
         trows,
         tcols,
@@ -818,16 +850,16 @@ def apply_stage(
     in_gate = np.zeros(ng, np.bool_)
     if pick.size:
         _gnn_apply(
-            rows[pick],
-            cols[pick],
-            c[pick],
-            xp[pick],
-            Pp[pick],
-            nu[pick],
-            S[pick],
-            Si[pick],
-            PHt[pick],
-            ll[pick],
+            _take1(rows, pick),
+            _take1(cols, pick),
+            _take2(c, pick),
+            _take3(xp, pick),
+            _take4(Pp, pick),
+            _take3(nu, pick),
+            _take4(S, pick),
+            _take4(Si, pick),
+            _take4(PHt, pick),
+            _take2(ll, pick),
             lam,
             True,
             mode_prob,
@@ -1245,4 +1277,4 @@ def step_batch(
         if status[r] != FREE:
             created[nc] = r
             nc += 1
-    return DONE, updated, created, confirmed, track_id[deleted], truth[deleted]
+    return DONE, updated, created, confirmed, _take1(track_id, deleted), _take1(truth, deleted)
