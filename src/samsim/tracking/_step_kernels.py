@@ -1109,6 +1109,25 @@ def finish(
 
 
 @jit
+def _count_left(ng, pick, rows, local, cap):
+    """Rows of a group that neither update a track nor lie in the gate of one
+    that got no update (apply_stage's ``left``)."""
+    keep = np.ones(ng, np.bool_)
+    updated = np.zeros(cap, np.bool_)
+    for p in pick:
+        keep[local[p]] = False
+        updated[rows[p]] = True
+    for k in range(rows.size):
+        if not updated[rows[k]]:
+            keep[local[k]] = False
+    n = 0
+    for j in range(ng):
+        if keep[j]:
+            n += 1
+    return n
+
+
+@jit
 def step_batch(
     looked,
     now_s,
@@ -1152,7 +1171,7 @@ def step_batch(
     the caller: rows of several sensors or angles-only rows, more rows than
     ``group_max`` or pairs than ``dense_pairs``, a clutter density from more
     than ``clutter_knn`` unexplained returns, an assignment with conflicts, or
-    a table without a free row for every return.
+    more new tracks than free rows.
     """
     n = mtime.size
     cap = status.size
@@ -1170,7 +1189,7 @@ def step_batch(
             for i in range(3):
                 if spos[j, i] != spos[0, i]:
                     return NEED_PYTHON, empty, empty, empty, empty, empty
-        if angles0 or n > group_max or n_live * n > dense_pairs or cap - n_live < n:
+        if angles0 or n > group_max or n_live * n > dense_pairs:
             return NEED_PYTHON, empty, empty, empty, empty, empty
     hit = np.zeros(cap, np.bool_)
     born = np.zeros(cap, np.bool_)
@@ -1202,6 +1221,9 @@ def step_batch(
             if explained[j]:
                 n_explained += 1
         if conflict or n - n_explained > ip[I_KNN]:
+            return NEED_PYTHON, empty, empty, empty, empty, empty
+        if cap - n_live < _count_left(n, pick, rows, local, cap):
+            # The new tracks need a larger table.
             return NEED_PYTHON, empty, empty, empty, empty, empty
         lam = np.full(n, fp[P_CLUTTER])
         _left, new = apply_stage(
