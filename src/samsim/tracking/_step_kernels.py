@@ -62,11 +62,14 @@ M = 2
     P_DELETE_SCORE,
     P_MAX_COAST,
     P_MAX_POS_SIGMA,
-) = range(22)
-N_FLOAT_PARAMS = 22
+    P_FALSE_ALARMS,
+) = range(23)
+N_FLOAT_PARAMS = 23
 # Integer parameters.
 I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES, I_KNN = range(6)
 N_INT_PARAMS = 6
+
+DENSE_LIMIT = 2_500  # assign.DENSE_LIMIT: largest dense block of an assignment
 
 # step_batch outcomes
 DONE, NEED_PYTHON = 0, 1
@@ -1109,6 +1112,194 @@ def finish(
 
 
 @jit
+def _hungarian(a):
+    """Columns assigned to the rows of a dense cost matrix (n <= m), least total cost.
+
+    Shortest augmenting paths with potentials (Kuhn-Munkres, O(n^2 m)).
+    """
+    n, m = a.shape
+    u = np.zeros(n + 1)
+    v = np.zeros(m + 1)
+    p = np.zeros(m + 1, np.int64)
+    way = np.zeros(m + 1, np.int64)
+    minv = np.empty(m + 1)
+    used = np.empty(m + 1, np.bool_)
+    for i in range(1, n + 1):
+        p[0] = i
+        j0 = 0
+        minv[:] = np.inf
+        used[:] = False
+        while True:
+            used[j0] = True
+            i0 = p[j0]
+            delta = np.inf
+            j1 = 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = a[i0 - 1, j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[p[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if p[j0] == 0:
+                break
+        while True:
+            j1 = way[j0]
+            p[j0] = p[j1]
+            j0 = j1
+            if j0 == 0:
+                break
+    col_of_row = np.full(n, -1, np.int64)
+    for j in range(1, m + 1):
+        if p[j] != 0:
+            col_of_row[p[j] - 1] = j - 1
+    return col_of_row
+
+
+@jit
+def _assign(rows, local, cost, cap, ng):
+    """assign_sparse(rows, local, cost - BIG_COST) for few pairs: the pairs taken,
+    ascending; [-1] when the pairs in conflict are too many for one dense block.
+    """
+    k = rows.size
+    shifted = np.empty(k)
+    for q in range(k):
+        shifted[q] = cost[q] - BIG_COST
+    deg_r = np.zeros(cap, np.int64)
+    deg_c = np.zeros(ng, np.int64)
+    for q in range(k):
+        deg_r[rows[q]] += 1
+        deg_c[local[q]] += 1
+    chosen = np.zeros(k, np.bool_)
+    multi = np.empty(k, np.int64)
+    n_multi = 0
+    for q in range(k):
+        if deg_r[rows[q]] == 1 and deg_c[local[q]] == 1:
+            chosen[q] = shifted[q] < 0
+        else:
+            multi[n_multi] = q
+            n_multi += 1
+    if n_multi * n_multi > DENSE_LIMIT:
+        return np.full(1, -1, np.int64)
+    if n_multi:
+        # One dense block over the rows and columns of all pairs in conflict
+        # (assign._solve_component); pairs not gated cost 0, as leaving both
+        # ends unmatched.
+        row_idx = np.full(cap, -1, np.int64)
+        col_idx = np.full(ng, -1, np.int64)
+        for q in multi[:n_multi]:
+            row_idx[rows[q]] = 0
+            col_idx[local[q]] = 0
+        n_r = 0
+        for r in range(cap):
+            if row_idx[r] == 0:
+                row_idx[r] = n_r
+                n_r += 1
+        n_c = 0
+        for j in range(ng):
+            if col_idx[j] == 0:
+                col_idx[j] = n_c
+                n_c += 1
+        transpose = n_r > n_c
+        shape0, shape1 = (n_c, n_r) if transpose else (n_r, n_c)
+        block = np.zeros((shape0, shape1))
+        pair_at = np.full((shape0, shape1), -1, np.int64)
+        for q in multi[:n_multi]:
+            a, b = row_idx[rows[q]], col_idx[local[q]]
+            if transpose:
+                a, b = b, a
+            block[a, b] = min(shifted[q], 0.0)
+            pair_at[a, b] = q
+        col_of_row = _hungarian(block)
+        for a in range(shape0):
+            b = col_of_row[a]
+            if b >= 0 and pair_at[a, b] >= 0 and shifted[pair_at[a, b]] < 0:
+                chosen[pair_at[a, b]] = True
+    n_chosen = 0
+    for q in range(k):
+        if chosen[q]:
+            n_chosen += 1
+    out = np.empty(n_chosen, np.int64)
+    n_chosen = 0
+    for q in range(k):
+        if chosen[q]:
+            out[n_chosen] = q
+            n_chosen += 1
+    return out
+
+
+@jit
+def _median(a):
+    """np.median of a 1-D float array without NaN."""
+    s = np.sort(a)
+    n = s.size
+    if n % 2:
+        return s[n // 2]
+    return (s[n // 2 - 1] + s[n // 2]) / 2.0
+
+
+@jit
+def _clutter_knn(z, sigma, explained, fp, ip, lam):
+    """tracker._clutter_density of a batch of one radar (all rows), into ``lam``.
+
+    The k nearest unexplained rows in noise-scaled (range, azimuth) by brute force.
+    """
+    n = z.shape[0]
+    ref = np.empty(n, np.int64)
+    n_ref = 0
+    for j in range(n):
+        if not explained[j]:
+            ref[n_ref] = j
+            n_ref += 1
+    knn = ip[I_KNN]
+    if n_ref <= knn:
+        return
+    share = 1.0
+    fa = fp[P_FALSE_ALARMS]
+    if fa == fa:
+        share = min(1.0, fa / n_ref)
+    K = min(n_ref - 1, math.ceil(knn / share))
+    sig0 = _median(sigma[:, 0].copy())
+    sig1 = _median(sigma[:, 1].copy())
+    sig2 = _median(sigma[:, 2].copy())
+    ra = np.empty(n_ref)
+    rb = np.empty(n_ref)
+    for q in range(n_ref):
+        ra[q] = z[ref[q], 0] / sig0
+        rb[q] = z[ref[q], 1] / sig1
+    d = np.empty(n_ref)
+    for j in range(n):
+        qa = z[j, 0] / sig0
+        qb = z[j, 1] / sig1
+        for q in range(n_ref):
+            da = qa - ra[q]
+            db = qb - rb[q]
+            d[q] = math.sqrt(da * da + db * db)
+        order = np.argsort(d, kind="mergesort")
+        first = 0 if explained[j] else 1
+        reach = d[order[first + K - 1]]
+        lo = np.inf
+        hi = -np.inf
+        for q in range(first, first + K):
+            el = z[ref[order[q]], 2]
+            lo = min(lo, el)
+            hi = max(hi, el)
+        el_extent = hi - lo + 2.0 * sig2
+        rr = max(reach, 1e-3)
+        area = math.pi * (rr * rr) * sig0 * sig1
+        lam[j] = max(share * K / (area * el_extent), fp[P_CLUTTER])
+
+
+@jit
 def _count_left(ng, pick, rows, local, cap):
     """Rows of a group that neither update a track nor lie in the gate of one
     that got no update (apply_stage's ``left``)."""
@@ -1197,7 +1388,7 @@ def step_batch(
     if n:
         group = np.arange(n)
         mpos = _positions(z, spos, axes)
-        rows, cols, local, c, xp, Pp, nu, S, Si, PHt, ll, _cost, explained, conflict, pick = gate(
+        rows, cols, local, c, xp, Pp, nu, S, Si, PHt, ll, cost, explained, conflict, pick = gate(
             group,
             status,
             x,
@@ -1220,12 +1411,16 @@ def step_batch(
         for j in range(n):
             if explained[j]:
                 n_explained += 1
-        if conflict or n - n_explained > ip[I_KNN]:
-            return NEED_PYTHON, empty, empty, empty, empty, empty
+        if conflict:
+            pick = _assign(rows, local, cost, cap, n)
+            if pick.size and pick[0] < 0:
+                return NEED_PYTHON, empty, empty, empty, empty, empty
         if cap - n_live < _count_left(n, pick, rows, local, cap):
             # The new tracks need a larger table.
             return NEED_PYTHON, empty, empty, empty, empty, empty
         lam = np.full(n, fp[P_CLUTTER])
+        if n - n_explained > ip[I_KNN]:
+            _clutter_knn(z, sigma, explained, fp, ip, lam)
         _left, new = apply_stage(
             group,
             pick,
