@@ -173,50 +173,63 @@ def _assert_same(a: TrackTable, b: TrackTable, ra, rb, where: str) -> None:
     ids=["engine", "cv-known-false-alarms"],
 )
 def test_compiled_step_matches_the_array_step(params, monkeypatch):
-    seen = {"compiled": 0, "python": 0, "assign": 0, "knn": 0, "angles": 0}
-    in_compiled = [False]
+    # What each batch needed in the array step (conflicts in the assignment, the
+    # k-nearest clutter map) and how the compiled step took it.
+    seen = {"one-call": 0, "batch-by-batch": 0}
+    needs: set[str] = set()
 
-    def counting(fn, key):
-        def wrapped(*args, **kwargs):
-            if in_compiled[0]:
-                seen[key] += 1
-            return fn(*args, **kwargs)
+    assign_sparse, clutter_density = tracker.assign_sparse, tracker._clutter_density
 
-        return wrapped
+    def assign(rows, cols, cost):
+        if np.unique(rows).size < rows.size or np.unique(cols).size < cols.size:
+            needs.add("conflict")
+        return assign_sparse(rows, cols, cost)
+
+    def clutter(meas, group, unexplained, p):
+        if np.count_nonzero(unexplained) > p.clutter_knn:
+            needs.add("knn")
+        return clutter_density(meas, group, unexplained, p)
 
     step_batch = sk.step_batch
 
     def batch(*args):
         out = step_batch(*args)
-        seen["compiled" if out[0] == sk.DONE else "python"] += 1
+        seen["one-call" if out[0] == sk.DONE else "batch-by-batch"] += 1
         return out
 
     monkeypatch.setattr(sk, "step_batch", batch)
-    monkeypatch.setattr(tracker, "assign_sparse", counting(tracker.assign_sparse, "assign"))
-    monkeypatch.setattr(tracker, "_clutter_density", counting(tracker._clutter_density, "knn"))
-    monkeypatch.setattr(tracker, "_update_angles", counting(tracker._update_angles, "angles"))
+    monkeypatch.setattr(tracker, "assign_sparse", assign)
+    monkeypatch.setattr(tracker, "_clutter_density", clutter)
 
     arrays, compiled = TrackTable.empty(4), TrackTable.empty(4)
-    grew = confirmed = dropped = 0
+    confirmed = dropped = 0
     for n, (now_s, meas) in enumerate(_schedule(clutter_per_scan=4.0)):
         # A radar looks at every track; the EO/IR sensor only at confirmed ones.
         angles = meas.angles_only()
         looked = arrays.status == (CONFIRMED if angles.all() else FREE)
         looked = ~looked if not angles.all() else looked
+        needs.clear()
         ra = tracker._step_arrays(arrays, meas, looked, now_s, params)
-        in_compiled[0] = True
+        if angles.any():
+            needs.add("angles")
+        if np.unique(meas.sensor_pos_m, axis=0).shape[0] > 1:
+            needs.add("several sensors")
+        before = dict(seen)
         rb = tracker.step(compiled, meas, looked.copy(), now_s, params)
-        in_compiled[0] = False
+        how = "one-call" if seen["one-call"] > before["one-call"] else "batch-by-batch"
+        for need in needs:
+            seen[f"{need} {how}"] = seen.get(f"{need} {how}", 0) + 1
         _assert_same(arrays, compiled, ra, rb, f"after batch {n} at {now_s} s")
         confirmed += rb.confirmed.size
         dropped += rb.deleted_ids.size
-        grew = max(grew, compiled.capacity)
-    # The run went through every branch: one-call steps and the batch-by-batch
-    # path, conflicts, the k-nearest clutter map, angles-only rows, a growing
-    # table, confirmations and deletions.
-    assert seen["compiled"] > 5 and seen["python"] > 5, seen
-    assert seen["assign"] > 0 and seen["knn"] > 0 and seen["angles"] > 0, seen
-    assert grew > 4 and confirmed >= 6 and dropped > 0
+    # The run went through every branch: one-call steps with conflicts and
+    # with the clutter map, the batch-by-batch path for several sensors and
+    # angles-only rows, a growing table, confirmations and deletions.
+    assert seen["one-call"] > 5 and seen["batch-by-batch"] > 5, seen
+    for key in ("conflict one-call", "knn one-call", "angles batch-by-batch"):
+        assert seen.get(key, 0) > 0, seen
+    assert seen.get("several sensors batch-by-batch", 0) > 0, seen
+    assert compiled.capacity > 4 and confirmed >= 6 and dropped > 0
 
 
 def test_other_modes_keep_the_array_step(monkeypatch):
