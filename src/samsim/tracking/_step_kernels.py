@@ -86,6 +86,13 @@ def fma(typingctx, a, b, c):
     return sig, codegen
 
 
+@jit
+def _flag(v):
+    """A bool known only at run time: a literal True or False argument would
+    make numba compile the callee once more for that literal."""
+    return v != 0
+
+
 # --- numpy's arithmetic, element by element ----------------------------------------------
 
 
@@ -208,6 +215,7 @@ def _meas_scale(z, sigma, j):
 
 @jit
 def _take1(a, idx):
+    """a[idx] (written out: numba's fancy indexing and slice assignment are slow to compile)."""
     out = np.empty(idx.size, a.dtype)
     for q in range(idx.size):
         out[q] = a[idx[q]]
@@ -216,26 +224,55 @@ def _take1(a, idx):
 
 @jit
 def _take2(a, idx):
-    out = np.empty((idx.size, a.shape[1]), a.dtype)
+    n1 = a.shape[1]
+    out = np.empty((idx.size, n1), a.dtype)
     for q in range(idx.size):
-        out[q, :] = a[idx[q], :]
+        r = idx[q]
+        for i in range(n1):
+            out[q, i] = a[r, i]
     return out
 
 
 @jit
 def _take3(a, idx):
-    out = np.empty((idx.size, a.shape[1], a.shape[2]), a.dtype)
+    n1, n2 = a.shape[1], a.shape[2]
+    out = np.empty((idx.size, n1, n2), a.dtype)
     for q in range(idx.size):
-        out[q, :, :] = a[idx[q], :, :]
+        r = idx[q]
+        for i in range(n1):
+            for j in range(n2):
+                out[q, i, j] = a[r, i, j]
     return out
 
 
 @jit
 def _take4(a, idx):
-    out = np.empty((idx.size, a.shape[1], a.shape[2], a.shape[3]), a.dtype)
+    n1, n2, n3 = a.shape[1], a.shape[2], a.shape[3]
+    out = np.empty((idx.size, n1, n2, n3), a.dtype)
     for q in range(idx.size):
-        out[q, :, :, :] = a[idx[q], :, :, :]
+        r = idx[q]
+        for i in range(n1):
+            for j in range(n2):
+                for k in range(n3):
+                    out[q, i, j, k] = a[r, i, j, k]
     return out
+
+
+@jit
+def _stable_argsort(v):
+    """Indices that sort ``v`` ascending, equal values in their order (insertion sort)."""
+    n = v.size
+    order = np.empty(n, np.int64)
+    for i in range(n):
+        order[i] = i
+    for i in range(1, n):
+        k = order[i]
+        j = i - 1
+        while j >= 0 and v[order[j]] > v[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    return order
 
 
 # --- stage 1: established tracks ---------------------------------------------------------
@@ -323,7 +360,7 @@ def gate(
         spos,
         axes,
         sigma,
-        False,
+        _flag(0),
         ip[I_USE_IMM] != 0,
         fp[P_TAU0],
         fp[P_TAU1],
@@ -425,7 +462,7 @@ def _gnn_apply(
         mode_prob[rows[k], 0] = post[k, 0]
         mode_prob[rows[k], 1] = post[k, 1]
     update_rows(
-        rows, xp, Pp, nu, S, Si, PHt, np.zeros((0, 1, 1, 1)), False, post, xm, Pm, x, P, turn
+        rows, xp, Pp, nu, S, Si, PHt, np.zeros((0, 1, 1, 1)), _flag(0), post, xm, Pm, x, P, turn
     )
     for k in range(n):
         r, j = rows[k], cols[k]
@@ -621,7 +658,7 @@ def _one_point(
         spos,
         axes,
         sigma,
-        False,
+        _flag(0),
         ip[I_USE_IMM] != 0,
         fp[P_TAU0],
         fp[P_TAU1],
@@ -641,7 +678,7 @@ def _one_point(
         PHt,
         ll,
         np.empty(0),
-        False,
+        _flag(0),
         mode_prob,
         xm,
         Pm,
@@ -864,7 +901,7 @@ def apply_stage(
             _take4(PHt, pick),
             _take2(ll, pick),
             lam,
-            True,
+            _flag(1),
             mode_prob,
             xm,
             Pm,
@@ -1127,8 +1164,9 @@ def _hungarian(a):
     for i in range(1, n + 1):
         p[0] = i
         j0 = 0
-        minv[:] = np.inf
-        used[:] = False
+        for j in range(m + 1):
+            minv[j] = np.inf
+            used[j] = False
         while True:
             used[j0] = True
             i0 = p[j0]
@@ -1240,11 +1278,11 @@ def _assign(rows, local, cost, cap, ng):
 @jit
 def _median(a):
     """np.median of a 1-D float array without NaN."""
-    s = np.sort(a)
-    n = s.size
+    order = _stable_argsort(a)
+    n = a.size
     if n % 2:
-        return s[n // 2]
-    return (s[n // 2 - 1] + s[n // 2]) / 2.0
+        return a[order[n // 2]]
+    return (a[order[n // 2 - 1]] + a[order[n // 2]]) / 2.0
 
 
 @jit
@@ -1268,9 +1306,16 @@ def _clutter_knn(z, sigma, explained, fp, ip, lam):
     if fa == fa:
         share = min(1.0, fa / n_ref)
     K = min(n_ref - 1, math.ceil(knn / share))
-    sig0 = _median(sigma[:, 0].copy())
-    sig1 = _median(sigma[:, 1].copy())
-    sig2 = _median(sigma[:, 2].copy())
+    col = np.empty(n)
+    for j in range(n):
+        col[j] = sigma[j, 0]
+    sig0 = _median(col)
+    for j in range(n):
+        col[j] = sigma[j, 1]
+    sig1 = _median(col)
+    for j in range(n):
+        col[j] = sigma[j, 2]
+    sig2 = _median(col)
     ra = np.empty(n_ref)
     rb = np.empty(n_ref)
     for q in range(n_ref):
@@ -1284,7 +1329,7 @@ def _clutter_knn(z, sigma, explained, fp, ip, lam):
             da = qa - ra[q]
             db = qb - rb[q]
             d[q] = math.sqrt(da * da + db * db)
-        order = np.argsort(d, kind="mergesort")
+        order = _stable_argsort(d)
         first = 0 if explained[j] else 1
         reach = d[order[first + K - 1]]
         lo = np.inf
@@ -1436,7 +1481,7 @@ def step_batch(
             PHt,
             ll,
             lam,
-            True,
+            _flag(1),
             hit,
             born,
             next_id,
