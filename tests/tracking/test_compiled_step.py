@@ -249,3 +249,13 @@ def test_other_modes_keep_the_array_step(monkeypatch):
     )
     assert len(calls) == 1
     assert math.isfinite(sk.LOGE2)
+
+
+def test_rows_holding_finds_live_rows_by_track_number():
+    table = TrackTable.empty(8)
+    table.track_id[:] = np.arange(8) + 10
+    table.status[[1, 3, 5]] = CONFIRMED
+    mask = table.rows_holding(np.array([11, 12, 13, 99], np.int64))
+    # Rows 1 and 3 hold numbers 11 and 13; row 2 holds 12 but is free.
+    np.testing.assert_array_equal(np.flatnonzero(mask), [1, 3])
+    assert not table.rows_holding(np.zeros(0, np.int64)).any()

@@ -1540,3 +1540,24 @@ def step_batch(
             created[nc] = r
             nc += 1
     return DONE, updated, created, confirmed, _take1(track_id, deleted), _take1(truth, deleted)
+
+
+@jit
+def rows_holding(track_id, status, wanted_ids):
+    """(capacity,) mask of the live rows whose track number is in ``wanted_ids``."""
+    cap = status.size
+    out = np.zeros(cap, np.bool_)
+    if wanted_ids.size == 0:
+        return out
+    top = 0
+    for r in range(cap):
+        top = max(top, track_id[r])
+    for q in range(wanted_ids.size):
+        top = max(top, wanted_ids[q])
+    wanted = np.zeros(top + 1, np.bool_)
+    for q in range(wanted_ids.size):
+        if wanted_ids[q] >= 0:
+            wanted[wanted_ids[q]] = True
+    for r in range(cap):
+        out[r] = status[r] != FREE and track_id[r] >= 0 and wanted[track_id[r]]
+    return out
