@@ -222,11 +222,12 @@ def test_compiled_step_matches_the_array_step(params, monkeypatch):
         _assert_same(arrays, compiled, ra, rb, f"after batch {n} at {now_s} s")
         confirmed += rb.confirmed.size
         dropped += rb.deleted_ids.size
-    # The run went through every branch: one-call steps with conflicts and
-    # with the clutter map, the batch-by-batch path for several sensors and
-    # angles-only rows, a growing table, confirmations and deletions.
+    # The run went through every branch: one-call steps with conflicts, with
+    # the clutter map and of the EO/IR sensor alone, the batch-by-batch path
+    # for several sensors in one batch, a growing table, confirmations and
+    # deletions.
     assert seen["one-call"] > 5 and seen["batch-by-batch"] > 5, seen
-    for key in ("conflict one-call", "knn one-call", "angles batch-by-batch"):
+    for key in ("conflict one-call", "knn one-call", "angles one-call", "angles batch-by-batch"):
         assert seen.get(key, 0) > 0, seen
     assert seen.get("several sensors batch-by-batch", 0) > 0, seen
     assert compiled.capacity > 4 and confirmed >= 6 and dropped > 0

@@ -63,8 +63,10 @@ M = 2
     P_MAX_COAST,
     P_MAX_POS_SIGMA,
     P_FALSE_ALARMS,
-) = range(23)
-N_FLOAT_PARAMS = 23
+    P_GATE_ANGLES,
+    P_SQRT_GATE_ANGLES,
+) = range(25)
+N_FLOAT_PARAMS = 25
 # Integer parameters.
 I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES, I_KNN = range(6)
 N_INT_PARAMS = 6
@@ -1345,6 +1347,176 @@ def _clutter_knn(z, sigma, explained, fp, ip, lam):
 
 
 @jit
+def _angles(
+    hit,
+    status,
+    x,
+    P,
+    xm,
+    Pm,
+    mode_prob,
+    turn,
+    ttime,
+    score,
+    truth,
+    interrogations,
+    civil,
+    friend,
+    mtime,
+    z,
+    spos,
+    axes,
+    sigma,
+    miff,
+    mtruth,
+    fp,
+    ip,
+):
+    """tracker._update_angles of a batch of one passive sensor (all rows).
+
+    Returns False, before touching the table, when the assignment is too
+    large for one dense block.
+    """
+    cap = status.size
+    n = mtime.size
+    live = np.empty(cap, np.int64)
+    nlive = 0
+    for r in range(cap):
+        if status[r] != FREE and _vel_known(P, r, fp[P_EST_SPEED2]):
+            live[nlive] = r
+            nlive += 1
+    if nlive == 0:
+        return True
+    t_ref = _pairwise_sum(mtime) / n
+    spread = 0.0
+    ang_sd = 0.0
+    for j in range(n):
+        v = abs(mtime[j] - t_ref)
+        if j == 0 or v > spread or v != v:
+            spread = v
+        for i in (1, 2):
+            if (j == 0 and i == 1) or sigma[j, i] > ang_sd or sigma[j, i] != sigma[j, i]:
+                ang_sd = sigma[j, i]
+    q = fp[P_Q_MAX]
+    # Line-of-sight unit vectors of the rows (Measurements.directions_enu).
+    dirs = np.empty((n, 3))
+    for j in range(n):
+        ce = math.cos(z[j, 2])
+        l0 = ce * math.sin(z[j, 1])
+        l1 = ce * math.cos(z[j, 1])
+        l2 = math.sin(z[j, 2])
+        for i in range(3):
+            dirs[j, i] = (axes[j, 0, i] * l0 + axes[j, 1, i] * l1) + axes[j, 2, i] * l2
+    pi = np.empty(nlive * n, np.int64)
+    pj = np.empty(nlive * n, np.int64)
+    npair = 0
+    rel = np.empty(3)
+    for k in range(nlive):
+        r = live[k]
+        dt = abs(t_ref - ttime[r]) + spread
+        dt2 = dt * dt
+        speed = math.sqrt((x[r, 3] * x[r, 3] + x[r, 4] * x[r, 4]) + x[r, 5] * x[r, 5])
+        turn_m = 0.5 * abs(turn[r]) * speed * dt2
+        pv = _trace3(P, r, 0) + _trace3(P, r, 3) * dt2
+        dtp = t_ref - ttime[r]
+        for i in range(3):
+            rel[i] = (x[r, i] + x[r, i + 3] * dtp) - spos[0, i]
+        rng_m = _max_nan(math.sqrt((rel[0] * rel[0] + rel[1] * rel[1]) + rel[2] * rel[2]), 1.0)
+        radius = (
+            fp[P_SQRT_GATE_ANGLES]
+            * math.sqrt(ang_sd * ang_sd + (pv + q * math.pow(dt, 3.0)) / (rng_m * rng_m))
+            + (speed * spread + turn_m + 50.0) / rng_m
+        )
+        radius = min(radius, 2.0) if radius == radius else radius
+        r2 = radius * radius
+        u0, u1, u2 = rel[0] / rng_m, rel[1] / rng_m, rel[2] / rng_m
+        for j in range(n):
+            d0 = u0 - dirs[j, 0]
+            d1 = u1 - dirs[j, 1]
+            d2 = u2 - dirs[j, 2]
+            if (d0 * d0 + d2 * d2) + d1 * d1 <= r2:
+                pi[npair] = r
+                pj[npair] = j
+                npair += 1
+    if npair == 0:
+        return True
+    rows = pi[:npair].copy()
+    cols = pj[:npair].copy()
+    c, xp, Pp, nu, S, Si, PHt, d2m, ll = pair_terms(
+        rows,
+        cols,
+        mode_prob,
+        xm,
+        Pm,
+        ttime,
+        mtime,
+        z,
+        spos,
+        axes,
+        sigma,
+        _flag(1),
+        ip[I_USE_IMM] != 0,
+        fp[P_TAU0],
+        fp[P_TAU1],
+        fp[P_Q_CV],
+        fp[P_Q_CT],
+        fp[P_Q_TURN],
+    )
+    ok = np.empty(npair, np.int64)
+    nok = 0
+    for k in range(npair):
+        a, b = d2m[k, 0], d2m[k, 1]
+        if a == a and b == b and min(a, b) < fp[P_GATE_ANGLES]:
+            ok[nok] = k
+            nok += 1
+    if nok == 0:
+        return True
+    ok = ok[:nok]
+    grows = _take1(rows, ok)
+    gcols = _take1(cols, ok)
+    cost = np.empty(nok)
+    for k in range(nok):
+        cost[k] = -2.0 * _mixture(ll[ok[k]], c[ok[k]])
+    pick = _assign(grows, gcols, cost, cap, n)
+    if pick.size and pick[0] < 0:
+        return False
+    sel = _take1(ok, pick)
+    _gnn_apply(
+        _take1(rows, sel),
+        _take1(cols, sel),
+        _take2(c, sel),
+        _take3(xp, sel),
+        _take4(Pp, sel),
+        _take3(nu, sel),
+        _take4(S, sel),
+        _take4(Si, sel),
+        _take4(PHt, sel),
+        _take2(ll, sel),
+        np.empty(0),
+        _flag(0),
+        mode_prob,
+        xm,
+        Pm,
+        x,
+        P,
+        turn,
+        ttime,
+        score,
+        truth,
+        interrogations,
+        civil,
+        friend,
+        mtime,
+        miff,
+        mtruth,
+        0.0,
+    )
+    for q in sel:
+        hit[rows[q]] = True
+    return True
+
+
+@jit
 def _count_left(ng, pick, rows, local, cap):
     """Rows of a group that neither update a track nor lie in the gate of one
     that got no update (apply_stage's ``left``)."""
@@ -1400,11 +1572,11 @@ def step_batch(
     group_max,
     dense_pairs,
 ):
-    """A whole tracker step for a batch of one radar (or none), in one call.
+    """A whole tracker step for a batch of one radar, one passive sensor or none, in one call.
 
     Returns (DONE, updated, created, confirmed, deleted ids, deleted truth) or,
     before touching the table, (NEED_PYTHON, empty...) when the batch needs
-    the caller: rows of several sensors or angles-only rows, more rows than
+    the caller: rows of several sensors or of both kinds, more rows than
     ``group_max`` or pairs than ``dense_pairs``, a clutter density from more
     than ``clutter_knn`` unexplained returns, an assignment with conflicts, or
     more new tracks than free rows.
@@ -1425,12 +1597,40 @@ def step_batch(
             for i in range(3):
                 if spos[j, i] != spos[0, i]:
                     return NEED_PYTHON, empty, empty, empty, empty, empty
-        if angles0 or n > group_max or n_live * n > dense_pairs:
+        if n > group_max or n_live * n > dense_pairs:
             return NEED_PYTHON, empty, empty, empty, empty, empty
     hit = np.zeros(cap, np.bool_)
     born = np.zeros(cap, np.bool_)
     new = empty
-    if n:
+    if n and angles0:
+        ok = _angles(
+            hit,
+            status,
+            x,
+            P,
+            xm,
+            Pm,
+            mode_prob,
+            turn,
+            ttime,
+            score,
+            truth,
+            interrogations,
+            civil,
+            friend,
+            mtime,
+            z,
+            spos,
+            axes,
+            sigma,
+            miff,
+            mtruth,
+            fp,
+            ip,
+        )
+        if not ok:
+            return NEED_PYTHON, empty, empty, empty, empty, empty
+    elif n:
         group = np.arange(n)
         mpos = _positions(z, spos, axes)
         rows, cols, local, c, xp, Pp, nu, S, Si, PHt, ll, cost, explained, conflict, pick = gate(

@@ -346,6 +346,8 @@ def _compiled_params(params: TrackerParams) -> tuple[NDArray[np.float64], NDArra
     fp[sk.P_MAX_POS_SIGMA] = params.max_position_sigma_m
     fa = params.false_alarms_per_batch
     fp[sk.P_FALSE_ALARMS] = math.nan if fa is None else fa
+    fp[sk.P_GATE_ANGLES] = params.gate_chi2_angles
+    fp[sk.P_SQRT_GATE_ANGLES] = math.sqrt(params.gate_chi2_angles)
     ip = np.zeros(sk.N_INT_PARAMS, np.int64)
     ip[sk.I_USE_IMM] = params.motion == "imm"
     ip[sk.I_CONFIRM_HITS] = params.confirm_hits
