@@ -260,3 +260,61 @@ def test_rows_holding_finds_live_rows_by_track_number():
     # Rows 1 and 3 hold numbers 11 and 13; row 2 holds 12 but is free.
     np.testing.assert_array_equal(np.flatnonzero(mask), [1, 3])
     assert not table.rows_holding(np.zeros(0, np.int64)).any()
+
+
+def test_compiled_step_matches_on_a_dense_raid(monkeypatch):
+    """Ninety targets 600 m apart and clutter: batches beyond the dense pair
+    search (KD-tree semantics) and assignments whose conflicts span more than
+    one dense block (connected components), in the one-call step."""
+    params = TrackerParams(association="gnn")
+    ix, iy = np.meshgrid(np.arange(10), np.arange(9))
+    pos0 = np.stack([-20e3 + 600.0 * ix.ravel(), 50e3 + 600.0 * iy.ravel(), np.full(90, 4000.0)], 1)
+    truth = Truth.straight(pos0, np.tile([220.0, -30.0, 0.0], (90, 1)))
+    scans = _radar_batches(truth, RadarSpec(clutter_per_scan=60.0), np.zeros(3), 7)[:12]
+    needs: set[str] = set()
+    seen: dict[str, int] = {}
+    ball_pairs, assign_sparse = tracker.ball_pairs, tracker.assign_sparse
+
+    def pairs(points, radius, targets):
+        if points.shape[0] * targets.shape[0] > tracker.DENSE_PAIRS:
+            needs.add("kd-tree")
+        return ball_pairs(points, radius, targets)
+
+    def assign(rows, cols, cost):
+        contested = (
+            np.bincount(np.unique(rows, return_inverse=True)[1])[
+                np.unique(rows, return_inverse=True)[1]
+            ]
+            > 1
+        ) | (
+            np.bincount(np.unique(cols, return_inverse=True)[1])[
+                np.unique(cols, return_inverse=True)[1]
+            ]
+            > 1
+        )
+        if contested.sum() ** 2 > 2500:
+            needs.add("components")
+        return assign_sparse(rows, cols, cost)
+
+    step_batch = sk.step_batch
+
+    def batch(*args):
+        out = step_batch(*args)
+        for need in needs:
+            key = f"{need} {'one-call' if out[0] == sk.DONE else 'batch-by-batch'}"
+            seen[key] = seen.get(key, 0) + 1
+        return out
+
+    monkeypatch.setattr(tracker, "ball_pairs", pairs)
+    monkeypatch.setattr(tracker, "assign_sparse", assign)
+    monkeypatch.setattr(sk, "step_batch", batch)
+    arrays, compiled = TrackTable.empty(256), TrackTable.empty(256)
+    for n, meas in enumerate(scans):
+        now_s = 2.0 * (n + 1)
+        looked = arrays.status != FREE
+        needs.clear()
+        ra = tracker._step_arrays(arrays, meas, looked, now_s, params)
+        rb = tracker.step(compiled, meas, looked.copy(), now_s, params)
+        _assert_same(arrays, compiled, ra, rb, f"after scan {n}")
+    assert seen.get("kd-tree one-call", 0) > 0 and seen.get("components one-call", 0) > 0, seen
+    assert np.count_nonzero(compiled.status != FREE) >= 90

@@ -72,6 +72,7 @@ I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES,
 N_INT_PARAMS = 6
 
 DENSE_LIMIT = 2_500  # assign.DENSE_LIMIT: largest dense block of an assignment
+DENSE_PAIRS = 4096  # tracker.DENSE_PAIRS: most candidates compared without KD-trees
 
 # step_batch outcomes
 DONE, NEED_PYTHON = 0, 1
@@ -99,27 +100,58 @@ def _flag(v):
 
 
 @jit
-def _pairwise_sum(a):
-    """numpy's pairwise summation of a float64 array of at most 128 entries."""
-    n = a.size
+def _pairwise_block(a, lo, n):
+    """numpy's pairwise summation of a[lo:lo + n], n <= 128 (numpy's blocksize)."""
     if n < 8:
         res = 0.0
-        for i in range(n):
+        for i in range(lo, lo + n):
             res += a[i]
         return res
     r = np.empty(8)
     for j in range(8):
-        r[j] = a[j]
+        r[j] = a[lo + j]
     i = 8
     while i < n - (n % 8):
         for j in range(8):
-            r[j] += a[i + j]
+            r[j] += a[lo + i + j]
         i += 8
     res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
     while i < n:
-        res += a[i]
+        res += a[lo + i]
         i += 1
     return res
+
+
+@jit
+def _pairwise_sum(a):
+    """numpy's pairwise summation (np.add.reduce) of a float64 array: blocks of at
+    most 128, larger ranges split in halves (multiples of 8) and summed left +
+    right. Written as a loop over an explicit stack (numba's cached recursion
+    is not reliable)."""
+    lo_s = np.empty(192, np.int64)
+    n_s = np.empty(192, np.int64)
+    stage = np.empty(192, np.int64)
+    vals = np.empty(192)
+    lo_s[0], n_s[0], stage[0] = 0, a.size, 0
+    top = 1
+    vtop = 0
+    while top:
+        top -= 1
+        lo, n, st = lo_s[top], n_s[top], stage[top]
+        if n <= 128:
+            vals[vtop] = _pairwise_block(a, lo, n)
+            vtop += 1
+        elif st == 0:
+            n2 = n // 2
+            n2 -= n2 % 8
+            lo_s[top], n_s[top], stage[top] = lo, n, 1
+            lo_s[top + 1], n_s[top + 1], stage[top + 1] = lo + n2, n - n2, 0
+            lo_s[top + 2], n_s[top + 2], stage[top + 2] = lo, n2, 0
+            top += 3
+        else:
+            vals[vtop - 2] = vals[vtop - 2] + vals[vtop - 1]
+            vtop -= 1
+    return vals[0]
 
 
 @jit
@@ -277,6 +309,53 @@ def _stable_argsort(v):
     return order
 
 
+@jit
+def _ball_pairs(points, radius, targets):
+    """tracker.ball_pairs: (point, target) pairs within each point's radius, by point then target.
+
+    Up to DENSE_PAIRS candidates the array code compares squared distances
+    (numpy's einsum order); beyond, it matches KD-trees per radius bucket
+    (powers of two): a pair is kept when its squared distance, summed in
+    coordinate order, is within the bucket's largest radius and its distance
+    within the point's own.
+    """
+    kp, kt = points.shape[0], targets.shape[0]
+    out_i = np.empty(kp * kt, np.int64)
+    out_j = np.empty(kp * kt, np.int64)
+    n = 0
+    if kp * kt <= DENSE_PAIRS:
+        for i in range(kp):
+            r2 = radius[i] * radius[i]
+            for j in range(kt):
+                d0 = points[i, 0] - targets[j, 0]
+                d1 = points[i, 1] - targets[j, 1]
+                d2 = points[i, 2] - targets[j, 2]
+                if (d0 * d0 + d2 * d2) + d1 * d1 <= r2:
+                    out_i[n] = i
+                    out_j[n] = j
+                    n += 1
+        return out_i[:n].copy(), out_j[:n].copy()
+    bucket = np.empty(kp, np.int64)
+    for i in range(kp):
+        bucket[i] = math.ceil(math.log2(_max_nan(radius[i], 1.0)))
+    for i in range(kp):
+        top = radius[i]
+        for k in range(kp):
+            if bucket[k] == bucket[i] and radius[k] > top:
+                top = radius[k]
+        ub = top * top
+        for j in range(kt):
+            d0 = points[i, 0] - targets[j, 0]
+            d1 = points[i, 1] - targets[j, 1]
+            d2 = points[i, 2] - targets[j, 2]
+            s = (d0 * d0 + d1 * d1) + d2 * d2
+            if s <= ub and math.sqrt(s) <= radius[i]:
+                out_i[n] = i
+                out_j[n] = j
+                n += 1
+    return out_i[:n].copy(), out_j[:n].copy()
+
+
 # --- stage 1: established tracks ---------------------------------------------------------
 
 
@@ -313,10 +392,8 @@ def gate(
         if j == 0 or v > meas_var or v != v:
             meas_var = v
     q = fp[P_Q_MAX]
-    pi = np.empty(nlive * ng, np.int64)
-    pj = np.empty(nlive * ng, np.int64)
-    npair = 0
-    ppos = np.empty(3)
+    ppos = np.empty((nlive, 3))
+    radius = np.empty(nlive)
     for k in range(nlive):
         r = live[k]
         dt = abs(t_ref - ttime[r]) + spread
@@ -326,27 +403,22 @@ def gate(
         dt2 = dt * dt
         turn_m = 0.5 * abs(turn[r]) * speed * dt2
         pv = pos_var + vel_var * dt2
-        radius = (
+        radius[k] = (
             fp[P_SQRT_GATE] * math.sqrt(pv + q * math.pow(dt, 3.0) + meas_var)
             + speed * spread
             + turn_m
             + 50.0
         )
-        r2 = radius * radius
         dtp = t_ref - ttime[r]
         for i in range(3):
-            ppos[i] = x[r, i] + x[r, i + 3] * dtp
-        for j in range(ng):
-            m = group[j]
-            d0 = ppos[0] - mpos[m, 0]
-            d1 = ppos[1] - mpos[m, 1]
-            d2 = ppos[2] - mpos[m, 2]
-            if (d0 * d0 + d2 * d2) + d1 * d1 <= r2:
-                pi[npair] = r
-                pj[npair] = j
-                npair += 1
-    rows = pi[:npair].copy()
-    local = pj[:npair].copy()
+            ppos[k, i] = x[r, i] + x[r, i + 3] * dtp
+    tpos = np.empty((ng, 3))
+    for j in range(ng):
+        for i in range(3):
+            tpos[j, i] = mpos[group[j], i]
+    pk, local = _ball_pairs(ppos, radius, tpos)
+    npair = pk.size
+    rows = _take1(live, pk)
     cols = np.empty(npair, np.int64)
     for k in range(npair):
         cols[k] = group[local[k]]
@@ -554,37 +626,43 @@ def _one_point(
             sd_max = meas_sd[j]
     vmax = fp[P_VMAX]
     # Candidates in the velocity gate (ball_pairs, dense), then the exact test.
-    prow = np.empty(nlive * nc, np.int64)
-    pcol = np.empty(nlive * nc, np.int64)
-    pdp = np.empty((nlive * nc, 3))
-    pdt = np.empty(nlive * nc)
-    n = 0
+    pts = np.empty((nlive, 3))
+    radius = np.empty(nlive)
     for k in range(nlive):
         r = live[k]
         track_sd = math.sqrt(_trace3(P, r, 0))
         margin = 4.0 * (sd_max + track_sd)
-        radius = vmax * (abs(t_ref - ttime[r]) + spread) + margin
-        r2 = radius * radius
-        for j in range(nc):
-            m = cols[j]
-            d0 = x[r, 0] - mpos[m, 0]
-            d1 = x[r, 1] - mpos[m, 1]
-            d2 = x[r, 2] - mpos[m, 2]
-            if not ((d0 * d0 + d2 * d2) + d1 * d1 <= r2):
-                continue
-            e0 = mpos[m, 0] - x[r, 0]
-            e1 = mpos[m, 1] - x[r, 1]
-            e2 = mpos[m, 2] - x[r, 2]
-            dist = math.sqrt((e0 * e0 + e1 * e1) + e2 * e2)
-            dt = mtime[m] - ttime[r]
-            if (dist <= vmax * dt + 4.0 * (meas_sd[j] + track_sd)) and (dt > 1e-3):
-                prow[n] = r
-                pcol[n] = m
-                pdp[n, 0] = e0
-                pdp[n, 1] = e1
-                pdp[n, 2] = e2
-                pdt[n] = dt
-                n += 1
+        radius[k] = vmax * (abs(t_ref - ttime[r]) + spread) + margin
+        for i in range(3):
+            pts[k, i] = x[r, i]
+    tpos = np.empty((nc, 3))
+    for j in range(nc):
+        for i in range(3):
+            tpos[j, i] = mpos[cols[j], i]
+    bk, bj = _ball_pairs(pts, radius, tpos)
+    prow = np.empty(bk.size, np.int64)
+    pcol = np.empty(bk.size, np.int64)
+    pdp = np.empty((bk.size, 3))
+    pdt = np.empty(bk.size)
+    n = 0
+    for b in range(bk.size):
+        r = live[bk[b]]
+        j = bj[b]
+        m = cols[j]
+        track_sd = math.sqrt(_trace3(P, r, 0))
+        e0 = mpos[m, 0] - x[r, 0]
+        e1 = mpos[m, 1] - x[r, 1]
+        e2 = mpos[m, 2] - x[r, 2]
+        dist = math.sqrt((e0 * e0 + e1 * e1) + e2 * e2)
+        dt = mtime[m] - ttime[r]
+        if (dist <= vmax * dt + 4.0 * (meas_sd[j] + track_sd)) and (dt > 1e-3):
+            prow[n] = r
+            pcol[n] = m
+            pdp[n, 0] = e0
+            pdp[n, 1] = e1
+            pdp[n, 2] = e2
+            pdt[n] = dt
+            n += 1
     if n == 0:
         return
     cost = np.empty(n)
@@ -1206,9 +1284,58 @@ def _hungarian(a):
 
 
 @jit
+def _solve_block(sel, rows, local, shifted, cap, ng, chosen):
+    """assign._solve_component on the pairs ``sel`` (dense, Kuhn-Munkres): marks
+    the pairs of its least-cost matching in ``chosen``; False when the block
+    is too large for the dense solver."""
+    row_idx = np.full(cap, -1, np.int64)
+    col_idx = np.full(ng, -1, np.int64)
+    for q in sel:
+        row_idx[rows[q]] = 0
+        col_idx[local[q]] = 0
+    n_r = 0
+    for r in range(cap):
+        if row_idx[r] == 0:
+            row_idx[r] = n_r
+            n_r += 1
+    n_c = 0
+    for j in range(ng):
+        if col_idx[j] == 0:
+            col_idx[j] = n_c
+            n_c += 1
+    if n_r * n_c > DENSE_LIMIT:
+        return False
+    transpose = n_r > n_c
+    shape0, shape1 = (n_c, n_r) if transpose else (n_r, n_c)
+    # Pairs not gated cost 0, the same as leaving both ends unmatched.
+    block = np.zeros((shape0, shape1))
+    pair_at = np.full((shape0, shape1), -1, np.int64)
+    for q in sel:
+        a, b = row_idx[rows[q]], col_idx[local[q]]
+        if transpose:
+            a, b = b, a
+        block[a, b] = min(shifted[q], 0.0)
+        pair_at[a, b] = q
+    col_of_row = _hungarian(block)
+    for a in range(shape0):
+        b = col_of_row[a]
+        if b >= 0 and pair_at[a, b] >= 0 and shifted[pair_at[a, b]] < 0:
+            chosen[pair_at[a, b]] = True
+    return True
+
+
+@jit
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@jit
 def _assign(rows, local, cost, cap, ng):
-    """assign_sparse(rows, local, cost - BIG_COST) for few pairs: the pairs taken,
-    ascending; [-1] when the pairs in conflict are too many for one dense block.
+    """assign_sparse(rows, local, cost - BIG_COST): the pairs taken, ascending;
+    [-1] when a connected component is too large for one dense block.
     """
     k = rows.size
     shifted = np.empty(k)
@@ -1228,42 +1355,59 @@ def _assign(rows, local, cost, cap, ng):
         else:
             multi[n_multi] = q
             n_multi += 1
-    if n_multi * n_multi > DENSE_LIMIT:
-        return np.full(1, -1, np.int64)
-    if n_multi:
-        # One dense block over the rows and columns of all pairs in conflict
-        # (assign._solve_component); pairs not gated cost 0, as leaving both
-        # ends unmatched.
-        row_idx = np.full(cap, -1, np.int64)
-        col_idx = np.full(ng, -1, np.int64)
-        for q in multi[:n_multi]:
-            row_idx[rows[q]] = 0
-            col_idx[local[q]] = 0
-        n_r = 0
-        for r in range(cap):
-            if row_idx[r] == 0:
-                row_idx[r] = n_r
-                n_r += 1
-        n_c = 0
-        for j in range(ng):
-            if col_idx[j] == 0:
-                col_idx[j] = n_c
-                n_c += 1
-        transpose = n_r > n_c
-        shape0, shape1 = (n_c, n_r) if transpose else (n_r, n_c)
-        block = np.zeros((shape0, shape1))
-        pair_at = np.full((shape0, shape1), -1, np.int64)
-        for q in multi[:n_multi]:
-            a, b = row_idx[rows[q]], col_idx[local[q]]
-            if transpose:
-                a, b = b, a
-            block[a, b] = min(shifted[q], 0.0)
-            pair_at[a, b] = q
-        col_of_row = _hungarian(block)
-        for a in range(shape0):
-            b = col_of_row[a]
-            if b >= 0 and pair_at[a, b] >= 0 and shifted[pair_at[a, b]] < 0:
-                chosen[pair_at[a, b]] = True
+    multi = multi[:n_multi]
+    if n_multi and n_multi * n_multi <= DENSE_LIMIT:
+        # Few pairs in conflict: one dense block over all of them.
+        _solve_block(multi, rows, local, shifted, cap, ng, chosen)
+    elif n_multi:
+        # Connected components of the bipartite graph (tracks 0..cap-1, returns cap..).
+        parent = np.arange(cap + ng)
+        for q in multi:
+            a = _find(parent, rows[q])
+            b = _find(parent, cap + local[q])
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+        label = np.empty(n_multi, np.int64)
+        for t in range(n_multi):
+            label[t] = _find(parent, rows[multi[t]])
+        # Distinct rows and columns per component.
+        n_rows = np.zeros(cap + ng, np.int64)
+        n_cols = np.zeros(cap + ng, np.int64)
+        seen_r = np.zeros(cap, np.bool_)
+        seen_c = np.zeros(ng, np.bool_)
+        for t in range(n_multi):
+            q = multi[t]
+            if not seen_r[rows[q]]:
+                seen_r[rows[q]] = True
+                n_rows[label[t]] += 1
+            if not seen_c[local[q]]:
+                seen_c[local[q]] = True
+                n_cols[label[t]] += 1
+        best = np.full(cap + ng, -1, np.int64)
+        done = np.zeros(cap + ng, np.bool_)
+        for t in range(n_multi):
+            q = multi[t]
+            lab = label[t]
+            if n_rows[lab] == 1 or n_cols[lab] == 1:
+                # One track and its candidates, or one return and its claimants:
+                # the cheapest pair (the first of equal ones).
+                b = best[lab]
+                if b < 0 or shifted[q] < shifted[b]:
+                    best[lab] = q
+            elif not done[lab]:
+                done[lab] = True
+                sel = np.empty(n_multi, np.int64)
+                n_sel = 0
+                for t2 in range(t, n_multi):
+                    if label[t2] == lab:
+                        sel[n_sel] = multi[t2]
+                        n_sel += 1
+                if not _solve_block(sel[:n_sel], rows, local, shifted, cap, ng, chosen):
+                    return np.full(1, -1, np.int64)
+        for lab in range(cap + ng):
+            b = best[lab]
+            if b >= 0 and shifted[b] < 0:
+                chosen[b] = True
     n_chosen = 0
     for q in range(k):
         if chosen[q]:
@@ -1323,21 +1467,35 @@ def _clutter_knn(z, sigma, explained, fp, ip, lam):
     for q in range(n_ref):
         ra[q] = z[ref[q], 0] / sig0
         rb[q] = z[ref[q], 1] / sig1
-    d = np.empty(n_ref)
+    near_d = np.empty(K + 1)
+    near_i = np.empty(K + 1, np.int64)
     for j in range(n):
         qa = z[j, 0] / sig0
         qb = z[j, 1] / sig1
+        # The K + 1 nearest, equal distances in reference order (a stable sort's head).
+        m = 0
         for q in range(n_ref):
             da = qa - ra[q]
             db = qb - rb[q]
-            d[q] = math.sqrt(da * da + db * db)
-        order = _stable_argsort(d)
+            dq = math.sqrt(da * da + db * db)
+            if m == K + 1 and not dq < near_d[K]:
+                continue
+            pos = m if m < K + 1 else K
+            while pos > 0 and near_d[pos - 1] > dq:
+                if pos < K + 1:
+                    near_d[pos] = near_d[pos - 1]
+                    near_i[pos] = near_i[pos - 1]
+                pos -= 1
+            near_d[pos] = dq
+            near_i[pos] = q
+            if m < K + 1:
+                m += 1
         first = 0 if explained[j] else 1
-        reach = d[order[first + K - 1]]
+        reach = near_d[first + K - 1]
         lo = np.inf
         hi = -np.inf
         for q in range(first, first + K):
-            el = z[ref[order[q]], 2]
+            el = z[ref[near_i[q]], 2]
             lo = min(lo, el)
             hi = max(hi, el)
         el_extent = hi - lo + 2.0 * sig2
@@ -1407,9 +1565,8 @@ def _angles(
         l2 = math.sin(z[j, 2])
         for i in range(3):
             dirs[j, i] = (axes[j, 0, i] * l0 + axes[j, 1, i] * l1) + axes[j, 2, i] * l2
-    pi = np.empty(nlive * n, np.int64)
-    pj = np.empty(nlive * n, np.int64)
-    npair = 0
+    upts = np.empty((nlive, 3))
+    uradius = np.empty(nlive)
     rel = np.empty(3)
     for k in range(nlive):
         r = live[k]
@@ -1427,21 +1584,14 @@ def _angles(
             * math.sqrt(ang_sd * ang_sd + (pv + q * math.pow(dt, 3.0)) / (rng_m * rng_m))
             + (speed * spread + turn_m + 50.0) / rng_m
         )
-        radius = min(radius, 2.0) if radius == radius else radius
-        r2 = radius * radius
-        u0, u1, u2 = rel[0] / rng_m, rel[1] / rng_m, rel[2] / rng_m
-        for j in range(n):
-            d0 = u0 - dirs[j, 0]
-            d1 = u1 - dirs[j, 1]
-            d2 = u2 - dirs[j, 2]
-            if (d0 * d0 + d2 * d2) + d1 * d1 <= r2:
-                pi[npair] = r
-                pj[npair] = j
-                npair += 1
+        uradius[k] = min(radius, 2.0) if radius == radius else radius
+        for i in range(3):
+            upts[k, i] = rel[i] / rng_m
+    pk, cols = _ball_pairs(upts, uradius, dirs)
+    npair = pk.size
     if npair == 0:
         return True
-    rows = pi[:npair].copy()
-    cols = pj[:npair].copy()
+    rows = _take1(live, pk)
     c, xp, Pp, nu, S, Si, PHt, d2m, ll = pair_terms(
         rows,
         cols,
@@ -1570,16 +1720,14 @@ def step_batch(
     fp,
     ip,
     group_max,
-    dense_pairs,
 ):
     """A whole tracker step for a batch of one radar, one passive sensor or none, in one call.
 
     Returns (DONE, updated, created, confirmed, deleted ids, deleted truth) or,
     before touching the table, (NEED_PYTHON, empty...) when the batch needs
     the caller: rows of several sensors or of both kinds, more rows than
-    ``group_max`` or pairs than ``dense_pairs``, a clutter density from more
-    than ``clutter_knn`` unexplained returns, an assignment with conflicts, or
-    more new tracks than free rows.
+    ``group_max``, a component of the assignment too large for a dense block,
+    or more new tracks than free rows.
     """
     n = mtime.size
     cap = status.size
@@ -1597,7 +1745,7 @@ def step_batch(
             for i in range(3):
                 if spos[j, i] != spos[0, i]:
                     return NEED_PYTHON, empty, empty, empty, empty, empty
-        if n > group_max or n_live * n > dense_pairs:
+        if n > group_max:
             return NEED_PYTHON, empty, empty, empty, empty, empty
     hit = np.zeros(cap, np.bool_)
     born = np.zeros(cap, np.bool_)

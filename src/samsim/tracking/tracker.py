@@ -360,7 +360,7 @@ def _compiled_params(params: TrackerParams) -> tuple[NDArray[np.float64], NDArra
     return fp, ip
 
 
-COMPILED_GROUP_MAX = 128  # most returns of one radar batch the compiled step takes
+COMPILED_GROUP_MAX = 2048  # most returns of one batch the compiled step takes
 
 
 def _step_compiled(
@@ -419,7 +419,6 @@ def _step_compiled(
         fp,
         ip,
         COMPILED_GROUP_MAX,
-        DENSE_PAIRS,
     )
     if code != _step_kernels.DONE:
         return _step_groups_compiled(table, meas, looked, now_s, params)
@@ -460,7 +459,7 @@ def _step_groups_compiled(
             hit = _mark(hit, rows, table.capacity)
             continue
         n_live = np.count_nonzero(table.status)
-        if group.size > COMPILED_GROUP_MAX or n_live * group.size > DENSE_PAIRS:
+        if group.size > COMPILED_GROUP_MAX:
             hit, born, new = _radar_group_arrays(table, meas, group, lam, params, hit, born)
             created.append(new)
             continue
