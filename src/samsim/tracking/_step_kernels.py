@@ -1,24 +1,27 @@
-"""Compiled tracker step for radar batches under global nearest neighbour.
+"""Compiled tracker step under global nearest neighbour.
 
 :func:`samsim.tracking.tracker.step` with ``association="gnn"`` and the
-``"numba"`` backend hands each radar batch to :func:`radar_group` (gating of
-the established tracks, clutter density, conflict-free assignment, IMM-EKF
-updates, two-point initiation, new one-point tracks) and the end of the step
-to :func:`finish` (looks, hits, misses, score, confirmation, deletion). Each
-is one compiled call: the engine's batches hold a few dozen tracks and
+``"numba"`` backend hands a batch of one radar (or of one passive sensor) to
+:func:`step_batch`: gating of the established tracks (radius terms, pair
+search, IMM pair terms, chi-square gate), the local clutter density, the
+assignment, the IMM-EKF updates, two-point initiation, new one-point tracks
+and the end-of-step bookkeeping (looks, hits, misses, score, confirmation,
+deletion), all in one call. The engine's batches hold a few dozen tracks and
 returns, where the array version of the same step spent almost all its time
-in the per-call overhead of a few hundred small numpy operations.
+in the per-call overhead of a few hundred small numpy operations. Batches of
+several sensors go batch by batch through :func:`gate`, :func:`apply_stage`,
+:func:`initiate_stage` and :func:`finish`.
 
 The arithmetic is the array version's, operation for operation and in the
-same order, so that both give the same bits (tests/tracking check it on
-many steps): numpy's pairwise summation for means, ``(a + c) + b`` for its
-``einsum`` over three terms, fused multiply-adds where numpy's ``matmul``
-calls BLAS, ``logaddexp`` as numpy writes it. What the compiled step leaves to
-the caller, :func:`radar_group` reports instead of doing: a clutter density
-from more unexplained returns than ``clutter_knn`` (a KD-tree query), an
-assignment with conflicts (a track or a return in several gated pairs,
-:func:`samsim.tracking.assign.assign_sparse`) and a table too small for the
-new tracks.
+same order, so that both give the same bits (tests/tracking/test_compiled_step.py
+checks it over many steps): numpy's pairwise summation for means, ``(a + c) +
+b`` for its ``einsum`` over three terms, fused multiply-adds where numpy's
+``matmul`` calls BLAS, ``logaddexp`` as numpy writes it, the KD-tree's
+distances beyond the dense pair search. What :func:`step_batch` leaves to the
+caller it reports before touching the table: rows of several sensors, a
+connected component of the assignment too large for a dense block (scipy's
+sparse LAPJVsp in :func:`samsim.tracking.assign.assign_sparse`) and a table
+too small for the new tracks.
 """
 
 from __future__ import annotations

@@ -435,8 +435,9 @@ def _step_groups_compiled(
 ) -> StepResult:
     """:func:`step` for GNN and the numba backend, batch by batch: each radar
     batch in two compiled calls, with the array code for what they leave out
-    (angles-only rows, a batch too large for the dense pair search, a clutter
-    density from a KD-tree, assignments with conflicts).
+    (angles-only rows, a batch of more than ``COMPILED_GROUP_MAX`` rows, a
+    clutter density from a KD-tree, assignments with conflicts, a table that
+    grows).
     """
     sk = _step_kernels
     fp, ip = _compiled_params(params)
