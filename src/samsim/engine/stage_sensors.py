@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from samsim.sensors import Detections, observe
 from samsim.sensors.eo_ir import visible as eo_ir_visible
 from samsim.sensors.radar import looks, scan_measurements, turn
-from samsim.tracking import FREE, Measurements, TrackerParams, TrackTable
+from samsim.tracking import Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.world import World
 
@@ -132,12 +132,7 @@ def _looked(picture: TrackTable, track_ids: NDArray[np.int64]) -> NDArray[np.boo
     earlier batch of the same step may have grown the table, or freed a row and
     given it to a new track.
     """
-    if track_ids.size == 0:
-        return np.zeros(picture.capacity, dtype=bool)
-    # Track numbers are small non-negative integers: a lookup table is the fast isin.
-    wanted = np.zeros(max(int(picture.track_id.max()), int(track_ids.max())) + 1, dtype=bool)
-    wanted[track_ids] = True
-    return wanted[picture.track_id] & (picture.status != FREE)
+    return picture.rows_holding(track_ids)
 
 
 def _rows(meas: Measurements, lo: int, hi: int) -> Measurements:

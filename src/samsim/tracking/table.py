@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from samsim.tracking._step_kernels import rows_holding as _rows_holding
 from samsim.tracking.imm import N_MODELS, NX
 
 FREE, TENTATIVE, CONFIRMED = 0, 1, 2
@@ -88,6 +89,10 @@ class TrackTable:
         """Row holding a live track number, or -1."""
         rows = np.flatnonzero((self.track_id == track_id) & (self.status != FREE))
         return int(rows[0]) if rows.size else -1
+
+    def rows_holding(self, track_ids: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """(capacity,) mask of the live rows that hold any of these track numbers."""
+        return _rows_holding(self.track_id, self.status, np.asarray(track_ids, np.int64))
 
     def allocate(self, k: int) -> NDArray[np.intp]:
         """k free rows (growing the table if needed) with fresh track numbers."""

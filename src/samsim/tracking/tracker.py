@@ -36,6 +36,7 @@ its predicted position uncertainty grows past ``max_position_sigma_m``.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -43,7 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
-from samsim.tracking import _kernels, ekf, imm
+from samsim.tracking import _kernels, _step_kernels, ekf, imm
 from samsim.tracking.assign import assign_sparse
 from samsim.tracking.table import CONFIRMED, FREE, TENTATIVE, TrackTable
 
@@ -232,6 +233,19 @@ def step(
     StepResult with the rows updated, created and confirmed, and the numbers
     (and last truth labels) of the tracks deleted.
     """
+    if params.association == "gnn" and params.backend == "numba":
+        return _step_compiled(table, meas, looked, now_s, params)
+    return _step_arrays(table, meas, looked, now_s, params)
+
+
+def _step_arrays(
+    table: TrackTable,
+    meas: Measurements,
+    looked: NDArray[np.bool_],
+    now_s: float,
+    params: TrackerParams,
+) -> StepResult:
+    """:func:`step` in array expressions (every association mode and backend)."""
     born = np.zeros(table.capacity, dtype=bool)
     hit = np.zeros(table.capacity, dtype=bool)
     created: list[NDArray[np.intp]] = []
@@ -242,13 +256,7 @@ def step(
             rows = _update_angles(table, meas, group, params)
             hit = _mark(hit, rows, table.capacity)
             continue
-        rows, used, in_gate = _update_established(table, meas, group, lam, params)
-        hit = _mark(hit, rows, table.capacity)
-        left = group[~used & ~in_gate]
-        rows = _update_one_point(table, meas, left, lam, params)
-        hit = _mark(hit, rows, table.capacity)
-        new = _initiate(table, meas, left, params)
-        born = _mark(born, new, table.capacity)
+        hit, born, new = _radar_group_arrays(table, meas, group, lam, params, hit, born)
         created.append(new)
     cap = table.capacity
     hit = _mark(hit, np.zeros(0, np.intp), cap)
@@ -281,6 +289,325 @@ def step(
         confirmed,
         table.track_id[deleted].copy(),
         table.truth_idx[deleted].copy(),
+    )
+
+
+def _radar_group_arrays(
+    table: TrackTable,
+    meas: Measurements,
+    group: NDArray[np.intp],
+    lam: NDArray[np.float64],
+    params: TrackerParams,
+    hit: NDArray[np.bool_],
+    born: NDArray[np.bool_],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.intp]]:
+    """One radar sensor's rows through the three stages, in array expressions.
+
+    Returns the ``hit`` and ``born`` masks (grown with the table) and the rows created.
+    """
+    rows, used, in_gate = _update_established(table, meas, group, lam, params)
+    hit = _mark(hit, rows, table.capacity)
+    left = group[~used & ~in_gate]
+    rows = _update_one_point(table, meas, left, lam, params)
+    hit = _mark(hit, rows, table.capacity)
+    new = _initiate(table, meas, left, params)
+    born = _mark(born, new, table.capacity)
+    return hit, born, new
+
+
+# --- the compiled step (GNN, numba backend) -----------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled_params(params: TrackerParams) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Parameter vectors of the compiled step (layout in _step_kernels)."""
+    sk = _step_kernels
+    fp = np.zeros(sk.N_FLOAT_PARAMS)
+    fp[sk.P_GATE] = params.gate_chi2
+    fp[sk.P_SQRT_GATE] = math.sqrt(params.gate_chi2)
+    fp[sk.P_Q_MAX] = max(params.q_cv_m2ps3, params.q_ct_m2ps3)
+    fp[sk.P_CLUTTER] = params.clutter_density
+    fp[sk.P_LOG_PD] = math.log(params.prob_detection)
+    fp[sk.P_VMAX] = params.max_speed_mps
+    fp[sk.P_INIT_SPEED] = params.init_speed_sigma_mps
+    fp[sk.P_INIT_SPEED2] = params.init_speed_sigma_mps**2
+    fp[sk.P_EST_SPEED2] = params.established_speed_sigma_mps**2
+    fp[sk.P_TAU0], fp[sk.P_TAU1] = params.sojourn_s
+    fp[sk.P_Q_CV] = params.q_cv_m2ps3
+    fp[sk.P_Q_CT] = params.q_ct_m2ps3
+    fp[sk.P_Q_TURN] = params.q_turn_rad2ps3
+    fp[sk.P_INIT_TURN2] = params.init_turn_rate_sigma_rps**2
+    fp[sk.P_P_CT] = {"imm": params.init_mode_prob_ct, "cv": 0.0, "ct": 1.0}[params.motion]
+    fp[sk.P_LOG_MISS] = math.log(max(1.0 - params.prob_detection, 1e-6))
+    fp[sk.P_SCORE_CAP] = params.score_cap
+    fp[sk.P_CONFIRM_SCORE] = params.confirm_score
+    fp[sk.P_DELETE_SCORE] = params.delete_score
+    fp[sk.P_MAX_COAST] = params.max_coast_s
+    fp[sk.P_MAX_POS_SIGMA] = params.max_position_sigma_m
+    fa = params.false_alarms_per_batch
+    fp[sk.P_FALSE_ALARMS] = math.nan if fa is None else fa
+    fp[sk.P_GATE_ANGLES] = params.gate_chi2_angles
+    fp[sk.P_SQRT_GATE_ANGLES] = math.sqrt(params.gate_chi2_angles)
+    ip = np.zeros(sk.N_INT_PARAMS, np.int64)
+    ip[sk.I_USE_IMM] = params.motion == "imm"
+    ip[sk.I_CONFIRM_HITS] = params.confirm_hits
+    ip[sk.I_CONFIRM_LOOKS] = params.confirm_looks
+    ip[sk.I_ONE_POINT_MISSES] = params.one_point_misses
+    ip[sk.I_DELETE_MISSES] = params.delete_misses_confirmed
+    ip[sk.I_KNN] = params.clutter_knn
+    fp.flags.writeable = False
+    ip.flags.writeable = False
+    return fp, ip
+
+
+COMPILED_GROUP_MAX = 2048  # most returns of one batch the compiled step takes
+
+
+def _step_compiled(
+    table: TrackTable,
+    meas: Measurements,
+    looked: NDArray[np.bool_],
+    now_s: float,
+    params: TrackerParams,
+) -> StepResult:
+    """:func:`step` for GNN and the numba backend.
+
+    The engine's usual batch (one radar's returns, no conflicts, few
+    unexplained returns) is one compiled call; any other goes through
+    :func:`_step_groups_compiled`. Same results as the array version
+    (tests/tracking/test_compiled_step.py).
+    """
+    t = table
+    cap = t.capacity
+    fp, ip = _compiled_params(params)
+    if looked.shape != (cap,) or looked.dtype != np.bool_:
+        seen = np.zeros(cap, dtype=bool)
+        seen[: min(len(looked), cap)] = looked[:cap]
+        looked = seen
+    next_id = np.array([t.next_id], np.int64)
+    code, updated, created, confirmed, deleted_ids, deleted_truth = _step_kernels.step_batch(
+        np.ascontiguousarray(looked),
+        float(now_s),
+        next_id,
+        t.status,
+        t.x,
+        t.P,
+        t.xm,
+        t.Pm,
+        t.mode_prob,
+        t.turn_rate_rps,
+        t.time_s,
+        t.track_id,
+        t.hits,
+        t.looks,
+        t.misses,
+        t.score,
+        t.born_s,
+        t.confirmed_s,
+        t.interrogations,
+        t.civil_replies,
+        t.friend_replies,
+        t.truth_idx,
+        t.ident,
+        np.ascontiguousarray(meas.time_s, dtype=np.float64),
+        np.ascontiguousarray(meas.z, dtype=np.float64),
+        np.ascontiguousarray(meas.sensor_pos_m, dtype=np.float64),
+        np.ascontiguousarray(meas.sensor_axes, dtype=np.float64),
+        np.ascontiguousarray(meas.sigma, dtype=np.float64),
+        np.ascontiguousarray(meas.iff, dtype=np.int8),
+        np.ascontiguousarray(meas.truth_idx, dtype=np.int64),
+        fp,
+        ip,
+        COMPILED_GROUP_MAX,
+    )
+    if code != _step_kernels.DONE:
+        return _step_groups_compiled(table, meas, looked, now_s, params)
+    t.next_id = int(next_id[0])
+    return StepResult(updated, created, confirmed, deleted_ids, deleted_truth)
+
+
+def _step_groups_compiled(
+    table: TrackTable,
+    meas: Measurements,
+    looked: NDArray[np.bool_],
+    now_s: float,
+    params: TrackerParams,
+) -> StepResult:
+    """:func:`step` for GNN and the numba backend, batch by batch: each radar
+    batch in two compiled calls, with the array code for what they leave out
+    (angles-only rows, a batch of more than ``COMPILED_GROUP_MAX`` rows, a
+    clutter density from a KD-tree, assignments with conflicts, a table that
+    grows).
+    """
+    sk = _step_kernels
+    fp, ip = _compiled_params(params)
+    hit = np.zeros(table.capacity, dtype=bool)
+    born = np.zeros(table.capacity, dtype=bool)
+    created: list[NDArray[np.intp]] = []
+    angles = meas.angles_only()
+    lam = np.full(meas.n, params.clutter_density)
+    mtime = np.ascontiguousarray(meas.time_s, dtype=np.float64)
+    z = np.ascontiguousarray(meas.z, dtype=np.float64)
+    spos = np.ascontiguousarray(meas.sensor_pos_m, dtype=np.float64)
+    axes = np.ascontiguousarray(meas.sensor_axes, dtype=np.float64)
+    sigma = np.ascontiguousarray(meas.sigma, dtype=np.float64)
+    miff = np.ascontiguousarray(meas.iff, dtype=np.int8)
+    mtruth = np.ascontiguousarray(meas.truth_idx, dtype=np.int64)
+    mpos = None
+    for group in _sensor_groups(meas, angles):
+        if angles[group[0]]:
+            rows = _update_angles(table, meas, group, params)
+            hit = _mark(hit, rows, table.capacity)
+            continue
+        n_live = np.count_nonzero(table.status)
+        if group.size > COMPILED_GROUP_MAX:
+            hit, born, new = _radar_group_arrays(table, meas, group, lam, params, hit, born)
+            created.append(new)
+            continue
+        if mpos is None:
+            mpos = sk.positions(z, spos, axes)
+        t = table
+        hit = _mark(hit, np.zeros(0, np.intp), t.capacity)
+        born = _mark(born, np.zeros(0, np.intp), t.capacity)
+        rows, cols, local, c, xp, Pp, nu, S, Si, PHt, ll, cost, explained, conflict, pick = sk.gate(
+            group,
+            t.status,
+            t.x,
+            t.P,
+            t.turn_rate_rps,
+            t.time_s,
+            t.mode_prob,
+            t.xm,
+            t.Pm,
+            mtime,
+            z,
+            spos,
+            axes,
+            sigma,
+            mpos,
+            fp,
+            ip,
+        )
+        if group.size - np.count_nonzero(explained) > params.clutter_knn:
+            lam[group] = _clutter_density(meas, group, ~explained, params)
+        if conflict:
+            pick = assign_sparse(rows, cols, cost - BIG_COST)
+        can_allocate = t.capacity - n_live >= group.size
+        next_id = np.array([t.next_id], np.int64)
+        left, new = sk.apply_stage(
+            group,
+            pick,
+            rows,
+            cols,
+            local,
+            c,
+            xp,
+            Pp,
+            nu,
+            S,
+            Si,
+            PHt,
+            ll,
+            lam,
+            can_allocate,
+            hit,
+            born,
+            next_id,
+            t.status,
+            t.x,
+            t.P,
+            t.xm,
+            t.Pm,
+            t.mode_prob,
+            t.turn_rate_rps,
+            t.time_s,
+            t.track_id,
+            t.hits,
+            t.looks,
+            t.misses,
+            t.score,
+            t.born_s,
+            t.confirmed_s,
+            t.interrogations,
+            t.civil_replies,
+            t.friend_replies,
+            t.truth_idx,
+            t.ident,
+            mtime,
+            z,
+            spos,
+            axes,
+            sigma,
+            miff,
+            mtruth,
+            mpos,
+            fp,
+            ip,
+        )
+        t.next_id = int(next_id[0])
+        if not can_allocate and left.size:
+            new = t.allocate(left.size)
+            born = _mark(born, np.zeros(0, np.intp), t.capacity)
+            sk.initiate_stage(
+                new,
+                left,
+                born,
+                t.status,
+                t.x,
+                t.P,
+                t.xm,
+                t.Pm,
+                t.mode_prob,
+                t.turn_rate_rps,
+                t.time_s,
+                t.born_s,
+                t.hits,
+                t.looks,
+                t.truth_idx,
+                t.interrogations,
+                t.civil_replies,
+                t.friend_replies,
+                mtime,
+                z,
+                axes,
+                sigma,
+                miff,
+                mtruth,
+                mpos,
+                fp,
+            )
+        created.append(new)
+    cap = table.capacity
+    hit = _mark(hit, np.zeros(0, np.intp), cap)
+    born = _mark(born, np.zeros(0, np.intp), cap)
+    if looked.size == cap and looked.dtype == np.bool_:
+        seen = np.ascontiguousarray(looked)
+    else:
+        seen = np.zeros(cap, dtype=bool)
+        seen[: min(len(looked), cap)] = looked[:cap]
+    confirmed, deleted = sk.finish(
+        hit,
+        born,
+        seen,
+        float(now_s),
+        table.status,
+        table.P,
+        table.time_s,
+        table.hits,
+        table.looks,
+        table.misses,
+        table.score,
+        table.confirmed_s,
+        fp,
+        ip,
+    )
+    created_rows = np.concatenate(created) if created else np.zeros(0, np.intp)
+    return StepResult(
+        np.flatnonzero(hit & ~born),
+        created_rows[table.status[created_rows] != FREE],
+        confirmed,
+        table.track_id[deleted],
+        table.truth_idx[deleted],
     )
 
 
