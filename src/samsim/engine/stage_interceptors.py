@@ -145,48 +145,22 @@ def _seek(
     Returns the flying rows, the (row, object) pairs that locked and that lost
     lock (in acquire's order), and each row's sub-steps.
     """
-    n = 0
-    for r in range(n_used):
-        if phase[r] == FLYING:
-            n += 1
-    rows = np.empty(n, np.intp)
-    j = 0
-    for r in range(n_used):
-        if phase[r] == FLYING:
-            rows[j] = r
-            j += 1
-    new = np.full(n, -1, np.int64)
-    lost = np.zeros(n, np.bool_)
+    rows = np.nonzero(phase[:n_used] == FLYING)[0]
+    new = np.full(rows.size, -1, np.int64)
+    lost = np.zeros(rows.size, np.bool_)
     _acquire_kernel(
         rows, type_idx, pos, vel, launch_t, est_pos, est_vel, est_t, locked, seeker_r, gimbal,
         lobl, clear_s, kf, air_pos0, air_flying, np.full(1, -1, np.int64), False, t0, radius,
         new, lost,
     )  # fmt: skip
-    n_lost = 0
-    n_new = 0
-    for k in range(n):
-        n_lost += lost[k]
-        n_new += new[k] >= 0
-    lost_rows = np.empty(n_lost, np.intp)
-    lost_obj = np.empty(n_lost, np.int64)
-    j = 0
-    for k in range(n):
-        if lost[k]:
-            r = rows[k]
-            lost_rows[j] = r
-            lost_obj[j] = locked[r]
-            locked[r] = -1
-            j += 1
-    new_rows = np.empty(n_new, np.intp)
-    new_obj = np.empty(n_new, np.int64)
-    j = 0
-    for k in range(n):
-        if new[k] >= 0:
-            r = rows[k]
-            locked[r] = new[k]
-            new_rows[j] = r
-            new_obj[j] = new[k]
-            j += 1
+    # As acquire(): the lost locks are dropped first, then the new ones set.
+    lost_rows = rows[lost]
+    lost_obj = locked[lost_rows].astype(np.int64)
+    locked[lost_rows] = -1
+    gained = new >= 0
+    new_rows = rows[gained]
+    new_obj = new[gained]
+    locked[new_rows] = new_obj
     subs = _substeps(rows, locked, pos, vel, air_pos1, horizon_s, n_near, n_far)
     return rows, new_rows, new_obj, lost_rows, lost_obj, subs
 

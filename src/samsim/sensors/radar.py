@@ -270,17 +270,9 @@ def scan(
     rcs_m2, swerling : (n,) mean RCS [m^2] and Swerling case (0, 1, 3) of each
     terrain : the DEM's grid, or flat sea
     """
-    n = len(pos_enu_m)
-    r = radars.n
-    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s, terrain)
-    # Per (radar, target), whatever the geometry, two exponential draws (RCS) and
-    # two normal draws (receiver noise), so that the stream stays aligned.
-    e = rng.standard_exponential((2, r, n))
-    g = rng.standard_normal((2, r, n))
-    hit = _detected(
-        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
-        radars.ref_range_m, radars.threshold,
-    )  # fmt: skip
+    ri, ti, frac, hit = _looks_and_hits(
+        radars, frame, pos_enu_m, rcs_m2, swerling, dt_s, rng, terrain
+    )
     ri, ti, frac = ri[hit], ti[hit], frac[hit]
     back_s = (1.0 - frac) * dt_s
     true_r, true_az, true_el = _measure_true(
@@ -297,6 +289,31 @@ def scan(
     )
     fa = false_alarms(radars, t1_s, dt_s, rng)
     return real if fa.n == 0 else Detections.concat([real, fa])
+
+
+def _looks_and_hits(
+    radars: Radars,
+    frame: LocalFrame,
+    pos_enu_m: NDArray,
+    rcs_m2: NDArray,
+    swerling: NDArray,
+    dt_s: float,
+    rng: np.random.Generator,
+    terrain: TerrainGrid,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray, NDArray[np.bool_]]:
+    """The looked-at (radar, object) pairs of the step, the fraction of the step at
+    which the beam passes each, and whether each is detected."""
+    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s, terrain)
+    # Per (radar, target), whatever the geometry, two exponential draws (RCS) and
+    # two normal draws (receiver noise), so that the stream stays aligned.
+    n = len(pos_enu_m)
+    e = rng.standard_exponential((2, radars.n, n))
+    g = rng.standard_normal((2, radars.n, n))
+    hit = _detected(
+        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold,
+    )  # fmt: skip
+    return ri, ti, frac, hit
 
 
 @jit
@@ -355,16 +372,10 @@ def false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Genera
     Each lies uniformly over the resolution cells of the swept volume and is
     stamped with the time the beam crossed its azimuth.
     """
-    sweep = np.minimum(TWO_PI * dt_s / radars.rotation_period_s, TWO_PI)
-    mean = radars.pfa * radars.cells_per_scan * sweep / TWO_PI * radars.alive
-    # Independent Poisson counts per radar, drawn as one Poisson total split
-    # multinomially (the same distribution; a scalar draw is much cheaper).
-    total = float(mean.sum())
-    k = int(rng.poisson(total)) if total > 0 else 0
+    sweep, u, cum = _false_alarm_draws(radars, dt_s, rng)
+    k = u.shape[1]
     if k == 0:
         return Detections.empty()
-    u = rng.random((4, k))
-    cum = np.cumsum(mean) / total
     ri = np.minimum(np.searchsorted(cum, u[3], side="right"), radars.n - 1)
     lo_r, lo_el = radars.min_range_m[ri], radars.el_min_rad[ri]
     return Detections(
@@ -375,6 +386,26 @@ def false_alarms(radars: Radars, t1_s: float, dt_s: float, rng: np.random.Genera
         el_rad=lo_el + u[2] * (radars.el_max_rad[ri] - lo_el),
         truth_idx=np.full(k, -1, dtype=np.intp),
     )
+
+
+def _false_alarm_draws(
+    radars: Radars, dt_s: float, rng: np.random.Generator
+) -> tuple[NDArray, NDArray, NDArray]:
+    """Each radar's swept sector [rad], the false alarms' uniform draws (4, k) and
+    the radars' cumulative share of the expected false alarms (r,).
+
+    Independent Poisson counts per radar are drawn as one Poisson total split
+    multinomially (the same distribution; a scalar draw is much cheaper): row 3
+    of the draws picks the radar, rows 0-2 place the alarm in time, range and
+    elevation.
+    """
+    sweep = np.minimum(TWO_PI * dt_s / radars.rotation_period_s, TWO_PI)
+    mean = radars.pfa * radars.cells_per_scan * sweep / TWO_PI * radars.alive
+    total = float(mean.sum())
+    k = int(rng.poisson(total)) if total > 0 else 0
+    if k == 0:
+        return sweep, np.zeros((4, 0)), np.zeros(radars.n)
+    return sweep, rng.random((4, k)), np.cumsum(mean) / total
 
 
 def turn(radars: Radars, dt_s: float) -> None:
@@ -479,29 +510,13 @@ def scan_measurements(
     (k, 3), sensor_axes (k, 3, 3), sigma (k, 3), iff (k,) reply codes,
     truth (k,) air-object rows, bounds (r + 1,)
     """
-    n = len(pos_enu_m)
-    r = radars.n
-    ri, ti, rng_m, _, _, frac = looks(radars, frame, pos_enu_m, dt_s, terrain)
-    e = rng.standard_exponential((2, r, n))
-    g = rng.standard_normal((2, r, n))
-    hit = _detected(
-        ri, ti, rng_m, e, g, rcs_m2, swerling, radars.snr_ref, radars.ref_rcs_m2,
-        radars.ref_range_m, radars.threshold,
-    )  # fmt: skip
-    n_hit = int(hit.sum())
+    ri, ti, frac, hit = _looks_and_hits(
+        radars, frame, pos_enu_m, rcs_m2, swerling, dt_s, rng, terrain
+    )
+    n_hit = int(np.count_nonzero(hit))
     noise = rng.standard_normal((3, n_hit))
-    # False alarms (``false_alarms``): the same expressions and draws.
-    sweep = np.minimum(TWO_PI * dt_s / radars.rotation_period_s, TWO_PI)
-    mean = radars.pfa * radars.cells_per_scan * sweep / TWO_PI * radars.alive
-    total = float(mean.sum())
-    k = int(rng.poisson(total)) if total > 0 else 0
-    if k:
-        u = rng.random((4, k))
-        cum = np.cumsum(mean) / total
-    else:
-        u = np.zeros((4, 0))
-        cum = np.zeros(r)
-    draw = rng_iff.random(n_hit + k)
+    sweep, u, cum = _false_alarm_draws(radars, dt_s, rng)
+    draw = rng_iff.random(n_hit + u.shape[1])
     return _returns_by_radar(
         ri, ti, frac, hit, noise, u, cum, sweep, draw, pos_enu_m, vel_enu_mps, object_rows,
         allegiance, float(p_civil), float(p_friend), float(t1_s), float(dt_s), radars.pos_enu_m,

@@ -454,98 +454,40 @@ def _step_kernel(
 ):  # pragma: no cover - compiled  # fmt: skip
     n = fate.shape[0]
     # Launches (launch_due).
-    n_launch = 0
-    for i in range(n):
-        if fate[i] == PENDING and launch_t[i] <= t0:
-            n_launch += 1
-    launched = np.empty(n_launch, np.intp)
-    j = 0
-    for i in range(n):
-        if fate[i] == PENDING and launch_t[i] <= t0:
-            fate[i] = FLYING
-            launch_t[i] = max(launch_t[i], 0.0)
-            launched[j] = i
-            j += 1
+    launched = np.nonzero((fate == PENDING) & (launch_t <= t0))[0]
+    for i in launched:
+        fate[i] = FLYING
+        launch_t[i] = max(launch_t[i], 0.0)
     # Evasion cues (engine.stage_threats: interceptors flying at t0).
-    n_m = 0
-    for q in range(m_phase.shape[0]):
-        if m_phase[q] == FLYING:
-            n_m += 1
+    m_rows = np.nonzero(m_phase == FLYING)[0]
     evading = any_evading
-    if n_m == 0:
+    if m_rows.size == 0:
         if any_evading:
-            for i in range(n):
-                evade_dir[i, 0], evade_dir[i, 1], evade_dir[i, 2] = 0.0, 0.0, 0.0
+            evade_dir[:, :] = 0.0
             evading = 0
     else:
-        m_rows = np.empty(n_m, np.intp)
-        j = 0
-        for q in range(m_phase.shape[0]):
-            if m_phase[q] == FLYING:
-                m_rows[j] = q
-                j += 1
-        n_c = 0
-        for i in range(n):
-            if fate[i] == FLYING and warn_r[i] > 0:
-                n_c += 1
-        if n_c > 0:
-            cand = np.empty(n_c, np.intp)
-            j = 0
-            for i in range(n):
-                if fate[i] == FLYING and warn_r[i] > 0:
-                    cand[j] = i
-                    j += 1
-            c_started = np.full(n_c, -1, np.int64)
-            c_dist = np.zeros(n_c)
+        cand = np.nonzero((fate == FLYING) & (warn_r > 0))[0]
+        if cand.size > 0:
+            c_started = np.full(cand.size, -1, np.int64)
+            c_dist = np.zeros(cand.size)
             evading = 1 if evasion_courses(
                 pos, vel, warn_r, evade_dir, cand, m_pos, m_vel, m_rows, radius, c_started, c_dist
             ) else 0  # fmt: skip
-            for k in range(n_c):
-                started[cand[k]] = c_started[k]
-                dist[cand[k]] = c_dist[k]
+            started[cand] = c_started
+            dist[cand] = c_dist
     # Flight (fly): ballistic rows, then the others along their routes.
-    n_b = 0
-    n_r = 0
-    for i in range(n):
-        if fate[i] == FLYING:
-            if ballistic[i]:
-                n_b += 1
-            else:
-                n_r += 1
-    b_rows = np.empty(n_b, np.intp)
-    r_rows = np.empty(n_r, np.intp)
-    jb = 0
-    jr = 0
-    for i in range(n):
-        if fate[i] == FLYING:
-            if ballistic[i]:
-                b_rows[jb] = i
-                jb += 1
-            else:
-                r_rows[jr] = i
-                jr += 1
+    flying = fate == FLYING
+    b_rows = np.nonzero(flying & ballistic)[0]
+    r_rows = np.nonzero(flying & ~ballistic)[0]
     done = np.zeros(n, np.bool_)
-    if n_b > 0:
-        b_done = np.zeros(n_b, np.bool_)
+    if b_rows.size > 0:
+        b_done = np.zeros(b_rows.size, np.bool_)
         fly_ballistic_kernel(pos, vel, acc, b_rows, inv_2beta, dt, radius, b_done)
-        for k in range(n_b):
-            done[b_rows[k]] = b_done[k]
-    if n_r > 0:
-        r_done = _route_kernel(
+        done[b_rows] = b_done
+    if r_rows.size > 0:
+        done[r_rows] = _route_kernel(
             pos, vel, acc, route, route_alt, route_len, wp_idx, speed, climb, turn_acc, cruise,
             terminal, terminal_range, dive, weave_acc, weave_period, weave_range, weave_phase,
             evade_dir, r_rows, t1, dt, radius, wind, te0, tn0, tcell, theight, has_terrain,
         )  # fmt: skip
-        for k in range(n_r):
-            done[r_rows[k]] = r_done[k]
-    n_done = 0
-    for i in range(n):
-        if done[i]:
-            n_done += 1
-    arrived = np.empty(n_done, np.intp)
-    j = 0
-    for i in range(n):
-        if done[i]:
-            arrived[j] = i
-            j += 1
-    return launched, evading, arrived
+    return launched, evading, np.nonzero(done)[0]
