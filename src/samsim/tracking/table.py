@@ -94,6 +94,16 @@ class TrackTable:
         """(capacity,) mask of the live rows that hold any of these track numbers."""
         return _rows_holding(self.track_id, self.status, np.asarray(track_ids, np.int64))
 
+    def kernel_columns(self) -> tuple[NDArray, ...]:
+        """The table's arrays in the parameter order of the compiled tracker
+        step (``_step_kernels.step_batch`` and ``apply_stage``)."""
+        return (
+            self.status, self.x, self.P, self.xm, self.Pm, self.mode_prob, self.turn_rate_rps,
+            self.time_s, self.track_id, self.hits, self.looks, self.misses, self.score,
+            self.born_s, self.confirmed_s, self.interrogations, self.civil_replies,
+            self.friend_replies, self.truth_idx, self.ident,
+        )  # fmt: skip
+
     def allocate(self, k: int) -> NDArray[np.intp]:
         """k free rows (growing the table if needed) with fresh track numbers."""
         free = np.flatnonzero(self.status == FREE)
