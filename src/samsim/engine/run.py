@@ -175,6 +175,38 @@ def run_replication(
     )
 
 
+# FusedStep's constant columns of AirObjects and InterceptorTable, in _fused_kernel's order.
+_AIR_CONST = (
+    "inv_2beta", "warning_range_m", "speed_mps", "max_climb_mps", "max_turn_mps2",
+    "cruise_alt_m", "terminal_alt_m", "terminal_range_m", "dive_rad", "weave_mps2",
+    "weave_period_s", "weave_range_m", "weave_phase_rad",
+)  # fmt: skip
+_TAB_CONST = ("seeker_range_m", "seeker_gimbal_rad", "canister_clear_s", "seeker_k_factor")
+_FLAT_E0, _FLAT_N0, _FLAT_CELL = _FLAT.east0_m, _FLAT.north0_m, _FLAT.cell_m
+_FLAT_H = _FLAT.height_m
+
+
+@jit
+def _int_views(ibuf, n, cap):  # pragma: no cover - compiled
+    """FusedStep's int64 buffers: evasion starts (n,), air events (3, n), round events
+    (3, cap, 3)."""
+    started = ibuf[:n]
+    ev_air = ibuf[n : 4 * n].reshape((3, n))
+    ev_icpt = ibuf[4 * n : 4 * n + 9 * cap].reshape((3, cap, 3))
+    return started, ev_air, ev_icpt
+
+
+@jit
+def _float_views(fbuf, n, cap):  # pragma: no cover - compiled
+    """FusedStep's float buffers: positions at the step's start (n, 3), evasion
+    distances (n,), round positions at lock or loss (cap, 3), end times (cap,)."""
+    pos0 = fbuf[: 3 * n].reshape((n, 3))
+    dist = fbuf[3 * n : 4 * n]
+    ev_pos = fbuf[4 * n : 4 * n + 3 * cap].reshape((cap, 3))
+    ev_t = fbuf[4 * n + 3 * cap : 4 * n + 4 * cap]
+    return pos0, dist, ev_pos, ev_t
+
+
 class FusedStep:
     """One engine step of threats and interceptors in one compiled call (``_fused_kernel``).
 
@@ -188,8 +220,8 @@ class FusedStep:
     """
 
     __slots__ = (
-        "args", "changes", "dist", "dt", "ev_air", "ev_icpt", "ev_pos", "ev_t", "n_changes",
-        "pos0", "rng_words", "started",
+        "args", "changes", "dist", "dt", "ev_air", "ev_icpt", "ev_pos", "ev_t", "fbuf", "ibuf",
+        "n_changes", "pos0", "rng_words", "started",
     )  # fmt: skip
 
     def __init__(self, w: World, dt_s: float, n_steps: int, sensor_every: int, max_span: int):
@@ -201,31 +233,27 @@ class FusedStep:
         change_t = np.array([c.time_s for c in w.scenario.doctrine.status_changes], np.float64)
         wind = wind_enu_mps(w)
         self.rng_words = state_words(w.rng["kill"])
-        self.pos0 = np.zeros((n, 3))
-        self.started = np.full(n, -1, np.int64)
-        self.dist = np.zeros(n)
-        self.ev_air = np.zeros((3, n), np.int64)  # launched, evading, arrived rows
-        self.ev_icpt = np.zeros((3, cap, 3), np.int64)  # locked, lost, ended (row, obj|code, SD)
-        self.ev_pos = np.zeros((cap, 3))  # round positions at lock / loss
-        self.ev_t = np.zeros(cap)  # end times
+        # Output buffers, two arrays of views (fewer arguments: numba unboxes each one).
+        self.ibuf = np.zeros(4 * n + 9 * cap, np.int64)
+        self.fbuf = np.zeros(4 * n + 4 * cap)
+        self.started, self.ev_air, self.ev_icpt = _int_views(self.ibuf, n, cap)
+        self.pos0, self.dist, self.ev_pos, self.ev_t = _float_views(self.fbuf, n, cap)
+        # Constant columns, packed for the same reason (nothing changes them during a run).
+        air_c = np.stack([getattr(air, name) for name in _AIR_CONST]).astype(np.float64)
+        tab_c = np.stack([getattr(tab, name) for name in _TAB_CONST]).astype(np.float64)
+        ipar = np.array([n_steps, sensor_every, max_span, INTERCEPTOR_SUBSTEPS], np.int64)
+        fpar = np.array([dt_s, w.frame.radius_m])
         self.args = (
-            n_steps, sensor_every, max_span, dt_s, INTERCEPTOR_SUBSTEPS, w.frame.radius_m,
-            change_t,
+            ipar, fpar, change_t, _CALM if wind is None else np.asarray(wind, dtype=float),
             air.fate, air.launch_time_s, air.fate_time_s, air.pos_enu_m, air.vel_enu_mps,
-            air.acc_enu_mps2, air.wp_idx, air.evade_dir, air.ballistic, air.inv_2beta,
-            air.warning_range_m, air.route_enu_m, air.route_alt_m, air.route_len, air.speed_mps,
-            air.max_climb_mps, air.max_turn_mps2, air.cruise_alt_m, air.terminal_alt_m,
-            air.terminal_range_m, air.dive_rad, air.weave_mps2, air.weave_period_s,
-            air.weave_range_m, air.weave_phase_rad, air.target_asset,
-            _CALM if wind is None else np.asarray(wind, dtype=float),
-            _FLAT.east0_m, _FLAT.north0_m, _FLAT.cell_m, _FLAT.height_m,
+            air.acc_enu_mps2, air.wp_idx, air.evade_dir,
+            air_c, air.ballistic, air.route_enu_m, air.route_alt_m, air.route_len,
+            air.target_asset,
             icpt.phase, icpt.end, icpt.type_idx, icpt.pos_enu_m, icpt.vel_enu_mps, icpt.mass_kg,
             icpt.launch_time_s, icpt.est_pos_m, icpt.est_vel_mps, icpt.est_time_s,
             icpt.locked_idx, icpt.accel_cmd_mps2, icpt.miss_m, icpt.end_time_s,
-            tab.kernel, tab.cd_mach, tab.cd_value, tab.seeker_range_m, tab.seeker_gimbal_rad,
-            tab.lock_before_launch, tab.canister_clear_s, tab.seeker_k_factor,
-            self.rng_words, self.pos0, self.started, self.dist, self.ev_air, self.ev_icpt,
-            self.ev_pos, self.ev_t,
+            tab.kernel, tab.cd_mach, tab.cd_value, tab_c, tab.lock_before_launch,
+            self.rng_words, self.ibuf, self.fbuf,
         )  # fmt: skip
 
     def step(self, w: World, k: int, check_quiet: bool) -> int:
@@ -272,16 +300,12 @@ class FusedStep:
 
 @jit
 def _fused_kernel(
-    k, n_used, check_quiet, any_evading,
-    n_steps, sensor_every, max_span, dt, substeps, radius, change_t,
-    fate, launch_t, fate_time, pos, vel, acc, wp_idx, evade_dir, ballistic, inv_2beta, warn_r,
-    route, route_alt, route_len, speed, climb, turn_acc, cruise, terminal, terminal_range, dive,
-    weave_acc, weave_period, weave_range, weave_phase, target_asset,
-    wind, te0, tn0, tcell, theight,
+    k, n_used, check_quiet, any_evading, ipar, fpar, change_t, wind,
+    fate, launch_t, fate_time, pos, vel, acc, wp_idx, evade_dir,
+    air_c, ballistic, route, route_alt, route_len, target_asset,
     phase, i_end, type_idx, i_pos, i_vel, mass, i_launch_t, est_pos, est_vel, est_t, locked,
     acc_cmd, miss, i_end_t,
-    tp, cd_mach, cd_value, seeker_r, gimbal, lobl, clear_s, kf,
-    rng, pos0, started, dist, ev_air, ev_icpt, ev_pos, ev_t,
+    tp, cd_mach, cd_value, tab_c, lobl, rng, ibuf, fbuf,
 ):  # pragma: no cover - compiled  # fmt: skip
     """``_coarse_span``, ``threat_stage`` and ``interceptor_stage`` of one step.
 
@@ -290,7 +314,15 @@ def _fused_kernel(
     numbers of rows written to the event buffers, then whether any object
     holds an evasion course.
     """
+    n_steps, sensor_every, max_span, substeps = ipar[0], ipar[1], ipar[2], ipar[3]
+    dt, radius = fpar[0], fpar[1]
+    inv_2beta, warn_r, speed, climb, turn_acc = air_c[0], air_c[1], air_c[2], air_c[3], air_c[4]
+    cruise, terminal, terminal_range, dive = air_c[5], air_c[6], air_c[7], air_c[8]
+    weave_acc, weave_period, weave_range, weave_phase = air_c[9], air_c[10], air_c[11], air_c[12]
+    seeker_r, gimbal, clear_s, kf = tab_c[0], tab_c[1], tab_c[2], tab_c[3]
     n_air = fate.shape[0]
+    started, ev_air, ev_icpt = _int_views(ibuf, n_air, phase.shape[0])
+    pos0, dist, ev_pos, ev_t = _float_views(fbuf, n_air, phase.shape[0])
     air_flying = False
     for i in range(n_air):
         if fate[i] == FLYING:
@@ -337,7 +369,7 @@ def _fused_kernel(
         i_pos, i_vel, started, dist,
         pos, vel, route, route_alt, route_len, wp_idx, speed, climb, turn_acc, cruise, terminal,
         terminal_range, dive, weave_acc, weave_period, weave_range, weave_phase, evade_dir,
-        t1, dt_s, radius, wind, te0, tn0, tcell, theight, False,
+        t1, dt_s, radius, wind, _FLAT_E0, _FLAT_N0, _FLAT_CELL, _FLAT_H, False,
     )  # fmt: skip
     n_launch = launched.size
     ev_air[0, :n_launch] = launched
