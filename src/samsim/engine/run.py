@@ -18,6 +18,16 @@ these happen at the same step as with fine steps; objects weaving in their
 end-game keep fine steps. While nothing flies and no track is held the clock
 jumps straight to the next launch (false alarms in such empty stretches are
 not simulated).
+
+Fused step: on flat earth (no DEM) the threat, seeker and fly-out part of a
+step, with the choice of its span, is one compiled call (``FusedStep``,
+``_fused_kernel``) that does what ``_quiet`` (all but the track check),
+``_coarse_span``, ``threat_stage`` and ``interceptor_stage`` do, in their
+order and with the same random draws (the kill stream is advanced inside the
+kernel, ``interceptors.pcg``); Python then applies the doctrine changes due and
+writes the events of what happened. ``FUSED = False`` runs the stage functions
+one by one (as over terrain); tests/engine/test_fused_step.py checks that both
+give the same World after every step.
 """
 
 from __future__ import annotations
