@@ -123,52 +123,44 @@ def run_replication(
     if FUSED and relief(w.terrain) is None:
         fused = FusedStep(w, dt, n_steps, sensor_every, max_span)
     k = 0
-    try:
-        while k < n_steps:
-            t0 = k * dt
+    while k < n_steps:
+        t0 = k * dt
+        # The fused step returns 0, doing nothing, when no object and no round flies.
+        span = 0 if fused is None else fused.step(w, k, True)
+        if span == 0:
+            if _quiet(w):
+                pending = w.air.launch_time_s[w.air.fate == PENDING]
+                if pending.size == 0:
+                    break
+                k_next = max(k, math.floor(float(pending.min()) / dt + 1e-9))
+                if k_next > k:
+                    k = k_next
+                    continue
             if fused is not None:
-                span = fused.step(w, k, True)
-                if span == 0:  # nothing flies: quiet unless some FDC holds a track
-                    if all(f.tracks.live().size == 0 for f in w.fdcs):
-                        pending = w.air.launch_time_s[w.air.fate == PENDING]
-                        if pending.size == 0:
-                            break
-                        k_next = max(k, math.floor(float(pending.min()) / dt + 1e-9))
-                        if k_next > k:
-                            k = k_next
-                            continue
-                    span = fused.step(w, k, False)
-                t1 = (k + span) * dt
-            else:
-                if _quiet(w):
-                    pending = w.air.launch_time_s[w.air.fate == PENDING]
-                    if pending.size == 0:
-                        break
-                    k_next = max(k, math.floor(float(pending.min()) / dt + 1e-9))
-                    if k_next > k:
-                        k = k_next
-                        continue
-                span = _coarse_span(w, k, dt, sensor_every, max_span, n_steps)
-                t1 = (k + span) * dt  # not t0 + dt, which drifts from the next step's t0
-                doctrine_stage(w, t0)
-                pos0 = threat_stage(w, t0, t1)
-                interceptor_stage(w, pos0, t0, t1 - t0, INTERCEPTOR_SUBSTEPS)
-            if (k + span) % sensor_every == 0:
-                sensor_and_track_stage(w, t1, dt * sensor_every)
-            fdc_stage(w, t1)
-            if record_paths and t1 + 1e-9 >= next_sample:
-                next_sample = t1 + path_period_s
-                samples_t.append(t1)
-                air = np.where(w.air.flying[:, None], w.air.pos_enu_m, np.nan)
-                ic = np.where((w.icpt.phase == 1)[:, None], w.icpt.pos_enu_m, np.nan)
-                samples_air.append(air.astype(np.float32))
-                samples_icpt.append(ic.astype(np.float32))
-            if on_step is not None:
-                on_step(w, t1)
-            k += span
-    finally:
-        if fused is not None:
-            fused.finish(w)
+                span = fused.step(w, k, False)
+        if fused is None:
+            span = _coarse_span(w, k, dt, sensor_every, max_span, n_steps)
+            t1 = (k + span) * dt  # not t0 + dt, which drifts from the next step's t0
+            doctrine_stage(w, t0)
+            pos0 = threat_stage(w, t0, t1)
+            interceptor_stage(w, pos0, t0, t1 - t0, INTERCEPTOR_SUBSTEPS)
+        else:
+            t1 = (k + span) * dt
+        if (k + span) % sensor_every == 0:
+            sensor_and_track_stage(w, t1, dt * sensor_every)
+        fdc_stage(w, t1)
+        if record_paths and t1 + 1e-9 >= next_sample:
+            next_sample = t1 + path_period_s
+            samples_t.append(t1)
+            air = np.where(w.air.flying[:, None], w.air.pos_enu_m, np.nan)
+            ic = np.where((w.icpt.phase == 1)[:, None], w.icpt.pos_enu_m, np.nan)
+            samples_air.append(air.astype(np.float32))
+            samples_icpt.append(ic.astype(np.float32))
+        if on_step is not None:
+            on_step(w, t1)
+        k += span
+    if fused is not None:
+        fused.finish(w)
     metrics = measure(w)
     metrics["wall_s"] = time.perf_counter() - wall0
     paths = None
