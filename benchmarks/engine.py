@@ -129,6 +129,9 @@ STAGES = (
     "_coarse_span",
     "_quiet",
 )
+# Methods timed the same way: the fused step (threats, seekers, fly-out, span and
+# doctrine in one compiled call) that replaces the last five stages on flat earth.
+STAGE_METHODS = (("FusedStep", "step"),)
 
 
 def stage_times(sc: Scenario, cat: Catalog, replications: int) -> dict[str, tuple[float, int]]:
@@ -143,6 +146,7 @@ def stage_times(sc: Scenario, cat: Catalog, replications: int) -> dict[str, tupl
     acc: dict[str, float] = {}
     calls: dict[str, int] = {}
     originals = {name: getattr(engine_run, name) for name in STAGES}
+    methods = {(c, m): getattr(getattr(engine_run, c), m) for c, m in STAGE_METHODS}
 
     def timed(name, f):
         def g(*a, **k):
@@ -159,6 +163,8 @@ def stage_times(sc: Scenario, cat: Catalog, replications: int) -> dict[str, tupl
     try:
         for name, f in originals.items():
             setattr(engine_run, name, timed(name, f))
+        for (cls, meth), f in methods.items():
+            setattr(getattr(engine_run, cls), meth, timed(f"{cls}.{meth}", f))
         for _ in range(replications):
             acc.clear()
             calls.clear()
@@ -171,6 +177,8 @@ def stage_times(sc: Scenario, cat: Catalog, replications: int) -> dict[str, tupl
     finally:
         for name, f in originals.items():
             setattr(engine_run, name, f)
+        for (cls, meth), f in methods.items():
+            setattr(getattr(engine_run, cls), meth, f)
     return {k: (v, calls.get(k, 0)) for k, v in best.items()}
 
 

@@ -103,6 +103,7 @@ def test_coarse_steps_fly_threats_as_fine_steps_do(single_battery_data, monkeypa
     data["doctrine"]["weapons_status"] = "hold"
     sc, cat = scenario_from_data(data)
     coarse = run_replication(sc, cat, 0, keep_world=True)
+    monkeypatch.setattr(engine_run, "FUSED", False)  # the stage functions, fine steps
     monkeypatch.setattr(engine_run, "_coarse_span", lambda *a: 1)
     fine = run_replication(sc, cat, 0, keep_world=True)
     a, b = coarse.world.air, fine.world.air

@@ -67,10 +67,7 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             rows, icpt.locked_idx, icpt.pos_enu_m, icpt.vel_enu_mps, air.pos_enu_m,
             ENDGAME_S + dt_s, n_near, n_far,
         )  # fmt: skip
-    for row, obj, t in locked:
-        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], icpt.pos_enu_m[row])
-    for row, obj, t in lost:
-        w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], icpt.pos_enu_m[row])
+    seeker_events(w, locked, lost, icpt.pos_enu_m)
     ev = fly(
         w.icpt,
         w.icpt_table,
@@ -89,7 +86,29 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
     for obj, _row, t in ev.killed_air:
         air.fate[obj] = KILLED
         air.fate_time_s[obj] = t
-    for row, code, t in ev.ended:
+    end_events(w, ev.ended, ev.reasons)
+
+
+def seeker_events(
+    w: World,
+    locked: list[tuple[int, int, float]],
+    lost: list[tuple[int, int, float]],
+    pos_enu_m: NDArray,
+) -> None:
+    """``seeker_lock`` and ``seeker_lost`` events of (row, object, time_s) triples;
+    ``pos_enu_m[row]`` the round's position then."""
+    air = w.air
+    for row, obj, t in locked:
+        w.events.add(t, "seeker_lock", icpt_name(w, row), air.name[obj], pos_enu_m[row])
+    for row, obj, t in lost:
+        w.events.add(t, "seeker_lost", icpt_name(w, row), air.name[obj], pos_enu_m[row])
+
+
+def end_events(w: World, ended: list[tuple[int, int, float]], reasons: dict[int, int]) -> None:
+    """Events of the rounds that ended, (row, END_* code, time_s), and their FDCs'
+    engagement bookkeeping; ``reasons`` the SD_* reason of each self-destructed row."""
+    air = w.air
+    for row, code, t in ended:
         obj = int(w.icpt.locked_idx[row])
         target = air.name[obj] if obj >= 0 else ""
         miss = w.icpt.miss_m[row]
@@ -99,8 +118,8 @@ def interceptor_stage(w: World, pos0: NDArray, t0_s: float, dt_s: float, substep
             icpt_name(w, row),
             target,
             w.icpt.pos_enu_m[row],
-            f"reason={SD_NAMES[ev.reasons[row]]}"
-            if row in ev.reasons
+            f"reason={SD_NAMES[reasons[row]]}"
+            if row in reasons
             else ("" if math.isnan(miss) else f"miss_m={miss:.1f}"),
         )
         fdc = w.fdcs[w.icpt.fdc_idx[row]]

@@ -53,6 +53,29 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
         terrain=w.terrain,
         wind_enu_mps=wind_enu_mps(w),
     )
+    evading = (started >= 0).nonzero()[0]
+    threat_events(w, t0_s, t1_s, pos0, launched, evading, started, dist, arrived)
+    return pos0
+
+
+def threat_events(
+    w: World,
+    t0_s: float,
+    t1_s: float,
+    pos0: NDArray,
+    launched: NDArray[np.intp],
+    evading: NDArray[np.intp],
+    started: NDArray[np.int64],
+    dist: NDArray,
+    arrived: NDArray[np.intp],
+) -> None:
+    """Events of a threat step, and the fates and asset damage of the arrived objects.
+
+    ``pos0`` positions at ``t0_s``; ``evading`` the rows that started evading
+    interceptor ``started[i]`` at ``dist[i]`` [m]; ``arrived`` the rows that
+    reached their last waypoint (or the surface) by ``t1_s``.
+    """
+    air = w.air
     for i in launched:
         w.events.add(
             t0_s,
@@ -62,7 +85,7 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
             pos0[i],
             ALLEGIANCE_NAMES[air.allegiance[i]],
         )
-    for i in (started >= 0).nonzero()[0]:
+    for i in evading:
         m = int(started[i])
         w.events.add(
             t0_s,
@@ -104,7 +127,6 @@ def threat_stage(w: World, t0_s: float, t1_s: float) -> NDArray:
                 air.pos_enu_m[i],
                 f"damage={w.assets.damage[target] - before:.3f}",
             )
-    return pos0
 
 
 def wind_enu_mps(w: World) -> NDArray | None:
