@@ -243,6 +243,8 @@ def _track(w: World, batch: _Batch, t1_s: float) -> None:
 
 # Events of the compiled second (``_radar_second``'s ev_kind).
 _CONFIRMED, _DROPPED = 0, 1
+# TRACKER as the compiled step's parameter vectors (read-only).
+_TRACKER_PARAMS = _compiled_params(TRACKER)
 
 
 def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
@@ -274,7 +276,7 @@ def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
     draw = w.rng["iff"].random(n_hit + k)
     iff = w.catalog.iff
     grid = w.terrain_grid
-    fp, ip = _compiled_params(TRACKER)
+    fp, ip = _TRACKER_PARAMS
     next_id = np.array([picture.next_id], np.int64)
     (stop, order, means, meas_arrays, bounds, look_ri, looked_by, ev_kind, ev_id, ev_truth, ev_pos,
      beam) = _radar_second(
