@@ -243,8 +243,9 @@ def _track(w: World, batch: _Batch, t1_s: float) -> None:
 
 # Events of the compiled second (``_radar_second``'s ev_kind).
 _CONFIRMED, _DROPPED = 0, 1
-# TRACKER as the compiled step's parameter vectors (read-only).
-_TRACKER_PARAMS = _compiled_params(TRACKER)
+# TRACKER as the compiled step's parameter vectors (read-only), built once:
+# the lru_cache of _compiled_params hashes every field on each call.
+_PARAMS_OF, _TRACKER_PARAMS = TRACKER, _compiled_params(TRACKER)
 
 
 def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
@@ -252,7 +253,7 @@ def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
 
     The same draws, measurements, batches (by radar, in order of their mean
     time), tracker steps, events and beam turn as the general code
-    (:func:`_stage_general`), which tests/engine/test_stage_sensors.py checks
+    (:func:`_stage_general`), which tests/engine/test_stage_sensors_compiled.py checks
     bit for bit. A batch the compiled tracker step hands back (a table too
     small, a conflict too large for a dense block) and every batch after it
     go through :func:`_track`.
@@ -276,7 +277,7 @@ def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
     draw = w.rng["iff"].random(n_hit + k)
     iff = w.catalog.iff
     grid = w.terrain_grid
-    fp, ip = _TRACKER_PARAMS
+    fp, ip = _TRACKER_PARAMS if TRACKER is _PARAMS_OF else _compiled_params(TRACKER)
     next_id = np.array([picture.next_id], np.int64)
     (stop, order, means, meas_arrays, bounds, look_ri, looked_by, ev_kind, ev_id, ev_truth, ev_pos,
      beam) = _radar_second(
