@@ -401,3 +401,61 @@ def test_engine_scan_measurements_equal_scan_then_iff_grouped_by_radar():
         turn(rb, 1.0)
     assert n_fa > 0 and n_iff > 0 and n_real > 0  # false alarms, detections and replies
     assert s1.random() == s2.random() and i1.random() == i2.random()
+
+
+def test_scan_hits_and_caller_draws_equal_scan_measurements():
+    """``scan_hits`` (the first compiled call of the engine's radar second) with the
+    draws made by the caller, then ``_returns_by_radar``, gives ``scan_measurements``'
+    arrays bit for bit and leaves both streams where it does; flying and
+    non-flying objects mixed, one radar lost part-way (``alive`` updated in place)."""
+    from samsim.sensors.radar import _returns_by_radar, scan_hits, scan_measurements
+
+    types = [radar_type(pfa=1e-4), radar_type(pfa=3e-5), radar_type(pfa=1e-4)]
+    en = [(0.0, 0.0), (25e3, 5e3), (-10e3, 30e3)]
+    ra, rb = radars_at(types, ground_en_m=en), radars_at(types, ground_en_m=en)
+    ra.lost_at_s[1] = rb.lost_at_s[1] = 4.5
+    rng = np.random.default_rng(5)
+    n_all = 90
+    pos = rng.uniform([-50e3, -50e3, 100.0], [50e3, 50e3, 8e3], (n_all, 3))
+    vel = rng.normal(0.0, 150.0, (n_all, 3))
+    rcs = rng.uniform(0.01, 10.0, n_all)
+    swerling = rng.choice(np.array([0, 1, 3], np.int8), n_all)
+    flying = rng.random(n_all) < 0.7
+    allegiance = rng.choice(np.array([0, 1, 2], np.int8), n_all)
+    grid = TerrainGrid.of(None)
+    s1, s2, i1, i2 = (np.random.default_rng(s) for s in (21, 21, 22, 22))
+    n_real = n_fa = 0
+    for k in range(10):
+        t1 = (k + 1) * 1.0
+        ra.alive &= ra.lost_at_s > t1
+        rows = flying.nonzero()[0]
+        want = scan_measurements(
+            ra, FRAME, pos[rows], vel[rows], rcs[rows], swerling[rows], rows, allegiance, 0.9,
+            0.8, t1, 1.0, s1, i1, grid,
+        )  # fmt: skip
+        e = s2.standard_exponential((2, rb.n, rows.size))
+        g = s2.standard_normal((2, rb.n, rows.size))
+        got_rows, p, v, ri, ti, frac, hit, n_hit, sweep, sweep_fa, total, cum = scan_hits(
+            rb, FRAME, flying, pos, vel, rcs, swerling, e, g, t1, 1.0, grid
+        )
+        np.testing.assert_array_equal(got_rows, rows)
+        np.testing.assert_array_equal(rb.alive, ra.alive)
+        np.testing.assert_array_equal(sweep, 2.0 * math.pi * 1.0 / rb.rotation_period_s)
+        noise = s2.standard_normal((3, n_hit))
+        k_fa = int(s2.poisson(total)) if total > 0 else 0
+        u = s2.random((4, k_fa)) if k_fa else np.zeros((4, 0))
+        draw = i2.random(n_hit + k_fa)
+        got = _returns_by_radar(
+            ri, ti, frac, hit, noise, u, cum, sweep_fa, draw, p, v, rows, allegiance, 0.9, 0.8,
+            t1, 1.0, rb.pos_enu_m, rb.axes, rb.sigma_range_m, rb.sigma_az_rad, rb.sigma_el_rad,
+            rb.beam_az_rad, rb.min_range_m, rb.max_range_m, rb.el_min_rad, rb.el_max_rad,
+        )  # fmt: skip
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        n_real += int((want[6] >= 0).sum())
+        n_fa += int((want[6] < 0).sum())
+        turn(ra, 1.0)
+        turn(rb, 1.0)
+    assert n_real > 0 and n_fa > 0
+    assert not ra.alive[1] and ra.alive[0]
+    assert s1.random() == s2.random() and i1.random() == i2.random()

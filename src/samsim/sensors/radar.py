@@ -45,6 +45,7 @@ from samsim.sensors.detection import snr_for_pd, snr_for_pd_swerling1
 from samsim.sensors.iff import CIVIL_REPLY, FRIEND_REPLY
 from samsim.sensors.visibility import TerrainGrid, refraction_per_m2, visible_pairs
 from samsim.threats.state import CIVIL, FRIEND
+from samsim.tracking._step_kernels import _pairwise_sum
 
 TWO_PI = 2.0 * math.pi
 SQRT_HALF = math.sqrt(0.5)
@@ -620,3 +621,99 @@ def _returns_by_radar(
         iff[o] = reply[j]
         tr[o] = truth[j]
     return t_out, z, p_out, ax_out, sigma, iff, tr, bounds
+
+
+def scan_hits(
+    radars: Radars,
+    frame: LocalFrame,
+    flying: NDArray[np.bool_],
+    pos_enu_m: NDArray,
+    vel_enu_mps: NDArray,
+    rcs_m2: NDArray,
+    swerling: NDArray,
+    e: NDArray,
+    g: NDArray,
+    t1_s: float,
+    dt_s: float,
+    terrain: TerrainGrid = _FLAT,
+) -> tuple:
+    """The first half of :func:`scan_measurements` in one compiled call, with its
+    draws made by the caller.
+
+    Marks the radars lost by ``t1_s`` (``alive``, in place), finds the
+    looked-at (radar, object) pairs of the flying objects and whether each is
+    detected from the RCS and receiver-noise draws ``e`` (standard
+    exponential) and ``g`` (standard normal), each (2, radars, flying
+    objects), and sums the expected false alarms, so that the caller can draw
+    the receiver noise (3, hits), the false-alarm count (Poisson of ``total``
+    when positive) and their placements in the same order as ``scan_measurements``.
+
+    Parameters
+    ----------
+    flying : (N,) mask of the air objects that fly
+    pos_enu_m, vel_enu_mps : (N, 3) every air object's position [m] at t1 and velocity [m/s]
+    rcs_m2, swerling : (N,) every air object's mean RCS [m^2] and Swerling case
+
+    Returns
+    -------
+    rows (n,) flying rows, their pos (n, 3) and vel (n, 3), ri, ti, frac and
+    hit of the looked-at pairs, n_hit, sweep [rad] of the looks (r,) and of
+    the false alarms (r,), total expected false alarms, and their cumulative
+    share by radar (r,)
+    """
+    return _scan_hits(
+        flying, pos_enu_m, vel_enu_mps, rcs_m2, swerling, e, g, float(t1_s), float(dt_s),
+        radars.lost_at_s, radars.alive, radars.pos_enu_m, radars.axes, radars.beam_az_rad,
+        radars.rotation_period_s, radars.min_range_m, radars.max_range_m, radars.el_min_rad,
+        radars.el_max_rad, radars.height_m, frame.radius_m, K_FACTOR * EARTH_RADIUS_M,
+        terrain.use, terrain.height_m, terrain.east0_m, terrain.north0_m, terrain.cell_m,
+        terrain.max_height_m, refraction_per_m2(), radars.snr_ref, radars.ref_rcs_m2,
+        radars.ref_range_m, radars.threshold, radars.pfa, radars.cells_per_scan,
+    )  # fmt: skip
+
+
+@jit
+def _scan_hits(
+    flying, air_pos, air_vel, air_rcs, air_swerling, e, g, t1, dt, lost_at, alive, spos, axes,
+    beam, rot, rmin, rmax, elmin, elmax, sheight, radius, k_earth, use_terrain, h, e0, n0, cell,
+    hmax, refr, snr_ref, ref_rcs, ref_range, threshold, pfa, cells,
+):  # pragma: no cover - compiled  # fmt: skip
+    n_r = spos.shape[0]
+    for s in range(n_r):
+        alive[s] = alive[s] and lost_at[s] > t1
+    rows = np.flatnonzero(flying)
+    n = rows.size
+    pos = np.empty((n, 3))
+    vel = np.empty((n, 3))
+    rcs = np.empty(n)
+    sw = np.empty(n, air_swerling.dtype)
+    for k in range(n):
+        o = rows[k]
+        for a in range(3):
+            pos[k, a] = air_pos[o, a]
+            vel[k, a] = air_vel[o, a]
+        rcs[k] = air_rcs[o]
+        sw[k] = air_swerling[o]
+    # looks: sweep = 2 pi dt / period; _false_alarm_draws: the same, at most 2 pi.
+    two_pi_dt = TWO_PI * dt
+    sweep = np.empty(n_r)
+    sweep_fa = np.empty(n_r)
+    mean = np.empty(n_r)
+    for s in range(n_r):
+        sweep[s] = two_pi_dt / rot[s]
+        sweep_fa[s] = min(sweep[s], TWO_PI)
+        mean[s] = pfa[s] * cells[s] * sweep_fa[s] / TWO_PI * (1.0 if alive[s] else 0.0)
+    ri, ti, rng_m, _, _, frac = visible_pairs(
+        spos, axes, beam, sweep, rmin, rmax, elmin, elmax, sheight, alive, pos, radius, k_earth,
+        use_terrain, h, e0, n0, cell, hmax, refr,
+    )  # fmt: skip
+    hit = _detected(ri, ti, rng_m, e, g, rcs, sw, snr_ref, ref_rcs, ref_range, threshold)
+    n_hit = 0
+    for q in range(hit.size):
+        if hit[q]:
+            n_hit += 1
+    total = _pairwise_sum(mean)
+    cum = np.zeros(n_r)
+    if total > 0:
+        cum = np.cumsum(mean) / total
+    return rows, pos, vel, ri, ti, frac, hit, n_hit, sweep, sweep_fa, total, cum
