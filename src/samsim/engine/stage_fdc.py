@@ -8,15 +8,25 @@ double-engage (``fire_control.fdc.held_by_others``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from samsim._jit import jit
 from samsim.engine.stage_interceptors import icpt_name
 from samsim.engine.stage_sensors import track_name
 from samsim.fire_control import Engagement, decide, fire_round, service_reloads
-from samsim.fire_control.fdc import PictureView, assess_kills, held_by_others, view_picture
-from samsim.fire_control.identify import ID_NAMES
+from samsim.fire_control.evaluate import ThreatAssessment
+from samsim.fire_control.fdc import (
+    PictureView,
+    assess_kills,
+    cycle_screen_kernel,
+    held_by_others,
+    view_picture,
+)
+from samsim.fire_control.identify import ENGAGEABLE_TABLE, ID_NAMES
 from samsim.interceptors import FLYING
+from samsim.interceptors.envelope import ReachTables
 from samsim.threats import ALLEGIANCE_NAMES
 from samsim.tracking import FREE
 from samsim.world import World
@@ -31,7 +41,330 @@ def fdc_stage(w: World, t_s: float) -> None:
     Fire units on the shared picture see the same tracks, threats and
     identities at one time: that view is computed once and handed to each
     (the first FDC reports the identification changes).
+
+    Most decision cycles end without a launch order: one compiled call per step
+    (``fdc.cycle_screen_kernel``) computes the view and says which units could
+    launch at all; ``decide`` runs only for those. The uplinks are compiled too
+    (``_uplink_kernel``). Same events in the same order as
+    ``fdc_stage_reference``, which also serves worlds the screen does not cover.
     """
+    scr = _screen_of(w)
+    if scr is None:
+        fdc_stage_reference(w, t_s)
+        return
+    fdcs = w.fdcs
+    soon = t_s + 1e-9
+    due = scr.due
+    n_due = 0
+    uplink_due = False
+    for f_idx, fdc in enumerate(fdcs):
+        due[f_idx] = cycle = soon >= fdc.next_cycle_s
+        n_due += cycle
+        uplink_due = uplink_due or soon >= fdc.next_uplink_s
+    if not n_due:
+        if uplink_due:
+            for f_idx, fdc in enumerate(fdcs):
+                if soon >= fdc.next_uplink_s:
+                    fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
+                    _uplink_fast(w, f_idx, t_s)
+        return
+    tracks = w.fdcs[0].tracks
+    scr.fit(tracks.capacity)
+    ln = w.launchers
+    tab = scr.tables
+    k, any_reload = cycle_screen_kernel(
+        tracks.status,
+        tracks.x,
+        tracks.time_s,
+        tracks.born_s,
+        tracks.ident,
+        tracks.interrogations,
+        tracks.civil_replies,
+        tracks.friend_replies,
+        float(t_s),
+        scr.radius_m,
+        scr.iff_reply_window,
+        float(w.scenario.doctrine.hostile_time_s),
+        w.assets.pos_enu_m,
+        w.assets.radius_m,
+        w.assets.value,
+        ln.rounds,
+        ln.next_ready_s,
+        ln.reload_done_s,
+        ln.reloads_left,
+        ln.pos_enu_m,
+        scr.own_all,
+        scr.own_start,
+        due,
+        scr.detect_s,
+        ENGAGEABLE_TABLE[w.weapons_status],
+        tab.reach_m,
+        tab.height_m,
+        tab.n_bins,
+        tab.n_height,
+        tab.t_max_s,
+        tab.max_target_speed_mps,
+        tab.seeker_m,
+        scr.rows,
+        scr.pos,
+        scr.vel,
+        scr.asset_idx,
+        scr.t_asset,
+        scr.value,
+        scr.t_by,
+        scr.closing_m,
+        scr.ident,
+        scr.changed,
+        scr.categories,
+        scr.may_shoot,
+    )
+    rows = scr.rows[:k]
+    changed = rows[scr.changed[:k]]
+    may_shoot = scr.may_shoot.tolist()
+    due_list = due.tolist()
+    for f_idx, fdc in enumerate(fdcs):
+        if soon >= fdc.next_uplink_s:
+            fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
+            _uplink_fast(w, f_idx, t_s)
+        if not due_list[f_idx]:
+            continue
+        fdc.next_cycle_s = t_s + fdc.params.cycle_s
+        stale = False  # reloads serviced now: the screen saw the launchers before
+        if any_reload and _may_reload(w, fdc.launcher_idx):
+            stale = True
+            for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
+                w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
+        if fdc.engagements:
+            for tid, survived in assess_kills(fdc, t_s):
+                row = fdc.tracks.row_of(tid)
+                w.events.add(
+                    t_s,
+                    "kill_assessment",
+                    track_name(tid),
+                    fdc.name,
+                    fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
+                    "survived" if survived else "killed",
+                )
+        shots = ()
+        if stale or may_shoot[f_idx]:
+            res = decide(
+                fdc,
+                w.frame,
+                t_s,
+                w.launchers,
+                w.planning,
+                w.assets.pos_enu_m,
+                w.assets.radius_m,
+                w.assets.value,
+                w.scenario.doctrine,
+                w.weapons_status,
+                held_by_others(fdcs, f_idx) if len(fdcs) > 1 else None,
+                scr.view(t_s, k, changed),
+            )
+            shots = res.shots
+        for row in changed:
+            obj = int(tracks.truth_idx[row])
+            w.events.add(
+                t_s,
+                "track_identified",
+                track_name(tracks.track_id[row]),
+                w.air.name[obj] if obj >= 0 else "clutter",
+                tracks.x[row, :3],
+                ID_NAMES[tracks.ident[row]],
+            )
+        changed = _NO_ROWS  # the first unit reports the identification changes
+        for shot in shots:
+            _launch(w, f_idx, shot, t_s)
+
+
+_NO_ROWS = np.zeros(0, np.intp)
+
+
+@dataclass(slots=True)
+class _Screen:
+    """What ``fdc_stage`` keeps of one World between steps: the units' constants for
+    ``cycle_screen_kernel`` and its output buffers (capacity-sized, reused)."""
+
+    fdcs: list  # the World's FDC list (identity tells the World)
+    radius_m: float
+    iff_reply_window: int
+    own_all: np.ndarray  # launcher rows of every unit, unit after unit
+    own_start: np.ndarray  # (n_fdc + 1,) where each unit's rows start in own_all
+    detect_s: np.ndarray  # (n_fdc,) detect-to-launch delay [s]
+    tables: ReachTables
+    n_assets: int
+    ident_dtype: np.dtype
+    due: np.ndarray  # (n_fdc,) units whose decision cycle is due this step
+    may_shoot: np.ndarray  # (n_fdc,)
+    rows: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    pos: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    vel: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    asset_idx: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    t_asset: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    value: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    t_by: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    closing_m: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    ident: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    changed: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    categories: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+
+    def fit(self, capacity: int) -> None:
+        """Buffers for a track table of ``capacity`` rows."""
+        if self.rows.shape[0] >= capacity:
+            return
+        c = capacity
+        self.rows = np.empty(c, np.intp)
+        self.pos = np.empty((c, 3))
+        self.vel = np.empty((c, 3))
+        self.asset_idx = np.empty(c, np.intp)
+        self.t_asset = np.empty(c)
+        self.value = np.empty(c)
+        self.t_by = np.empty((c, self.n_assets))
+        self.closing_m = np.empty(c)
+        self.ident = np.empty(c, self.ident_dtype)
+        self.changed = np.empty(c, np.bool_)
+        self.categories = np.empty(c, np.int8)
+
+    def view(self, t_s: float, k: int, changed: np.ndarray) -> PictureView:
+        """The ``PictureView`` the screen computed (its first k rows; valid this step)."""
+        threat = ThreatAssessment(
+            self.asset_idx[:k], self.t_asset[:k], self.value[:k], self.t_by[:k], self.closing_m[:k]
+        )
+        return PictureView(
+            t_s,
+            self.rows[:k],
+            self.pos[:k],
+            self.vel[:k],
+            threat,
+            self.ident[:k],
+            changed,
+            self.categories[:k],
+        )
+
+
+_LAST_SCREEN: list = [None]  # the last World's _Screen (worlds run one after another)
+
+
+def _screen_of(w: World) -> _Screen | None:
+    """The World's ``_Screen``; None where the screen does not apply (planning without
+    fly-out tables, units on different pictures or IFF windows, shared launchers)."""
+    scr = _LAST_SCREEN[0]
+    if scr is not None and scr.fdcs is w.fdcs:
+        return scr
+    fdcs = w.fdcs
+    a = w.assets
+    own = [np.asarray(f.launcher_idx, np.int64) for f in fdcs]
+    own_all = np.concatenate(own) if own else np.zeros(0, np.int64)
+    ok = (
+        len(fdcs) > 0
+        and bool(w.planning.flyout)
+        and all(f.tracks is fdcs[0].tracks for f in fdcs)
+        and len({f.params.iff_reply_window for f in fdcs}) == 1
+        and len(np.unique(own_all)) == own_all.size
+        and all(
+            x.dtype == np.float64 and x.flags.c_contiguous
+            for x in (a.pos_enu_m, a.radius_m, a.value)
+        )
+    )
+    if not ok:
+        _LAST_SCREEN[0] = None
+        return None
+    scr = _Screen(
+        fdcs,
+        float(w.frame.radius_m),
+        int(fdcs[0].params.iff_reply_window),
+        own_all,
+        np.cumsum([0] + [len(o) for o in own]).astype(np.int64),
+        np.array([float(f.params.detect_to_launch_s) for f in fdcs]),
+        ReachTables.of(w.planning.flyout),
+        len(a.pos_enu_m),
+        fdcs[0].tracks.ident.dtype,
+        np.zeros(len(fdcs), np.bool_),
+        np.zeros(len(fdcs), np.bool_),
+    )
+    _LAST_SCREEN[0] = scr
+    return scr
+
+
+def _uplink_fast(w: World, f_idx: int, t_s: float) -> None:
+    """``_uplink`` of unit ``f_idx``: compiled, with the handover in Python."""
+    icpt = w.icpt
+    fdc = w.fdcs[f_idx]
+    tracks = fdc.tracks
+    r = 0
+    while True:
+        r = _uplink_kernel(
+            f_idx,
+            r,
+            icpt.n_used,
+            icpt.phase,
+            icpt.fdc_idx,
+            icpt.track_id,
+            icpt.est_pos_m,
+            icpt.est_vel_mps,
+            icpt.est_time_s,
+            tracks.status,
+            tracks.track_id,
+            tracks.x,
+            tracks.time_s,
+            float(t_s),
+            FLYING,
+        )
+        if r >= icpt.n_used:
+            return
+        tr = _handover(w, fdc, r, t_s)
+        if tr >= 0:
+            x = tracks.x[tr]
+            icpt.est_pos_m[r] = x[:3] + x[3:] * (t_s - tracks.time_s[tr])
+            icpt.est_vel_mps[r] = x[3:]
+            icpt.est_time_s[r] = t_s
+        r += 1
+
+
+@jit
+def _uplink_kernel(
+    f_idx,
+    start,
+    n_used,
+    phase,
+    fdc_idx,
+    icpt_track_id,
+    est_pos,
+    est_vel,
+    est_time,
+    status,
+    track_id,
+    x,
+    time_s,
+    now_s,
+    flying,
+):  # pragma: no cover - compiled
+    """The datalink uplink of unit ``f_idx`` to its rounds from row ``start`` on: each
+    ``flying`` round gets its track's state predicted to ``now_s`` (the first live row
+    holding the track number). Stops at the first round whose track is gone and
+    returns its row (``n_used`` when all are done), for the handover."""
+    for r in range(start, n_used):
+        if phase[r] != flying or fdc_idx[r] != f_idx:
+            continue
+        tid = icpt_track_id[r]
+        tr = -1
+        for row in range(status.shape[0]):
+            if status[row] != FREE and track_id[row] == tid:
+                tr = row
+                break
+        if tr < 0:
+            return r
+        dt = now_s - time_s[tr]
+        for c in range(3):
+            est_pos[r, c] = x[tr, c] + x[tr, 3 + c] * dt
+            est_vel[r, c] = x[tr, 3 + c]
+        est_time[r] = now_s
+    return n_used
+
+
+def fdc_stage_reference(w: World, t_s: float) -> None:
+    """``fdc_stage`` without the compiled screen and uplink: every due unit runs
+    ``decide`` on a ``view_picture`` (the reference the fast path is tested against)."""
     views: dict[tuple[int, int], PictureView] = {}
     # Rounds flying at the start of the stage: an FDC's uplink serves its own, and the
     # rounds an FDC launches here are its own too (after its uplink).

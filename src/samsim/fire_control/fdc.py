@@ -62,7 +62,7 @@ from samsim.interceptors.envelope import (
 )
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES, CATEGORY_CODE
-from samsim.tracking.table import TrackTable
+from samsim.tracking.table import CONFIRMED, TrackTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -804,25 +804,9 @@ def _cycle_reach_kernel(
     seeker_m,
     reach,
 ):  # pragma: no cover - compiled
-    # The unit's ready launchers (``Launchers.ready``) and the types they hold.
     n_k = reach.shape[0]
-    ready = np.empty(own.shape[0], dtype=np.int64)
-    n_ready = 0
-    for i in range(own.shape[0]):
-        ln = own[i]
-        total = 0
-        for k in range(rounds.shape[1]):
-            total += rounds[ln, k]
-        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
-            ready[n_ready] = ln
-            n_ready += 1
-    l_pos = np.empty((n_ready, 3))
-    has = np.empty((n_ready, n_k), dtype=np.bool_)
-    for a in range(n_ready):
-        for c in range(3):
-            l_pos[a, c] = launcher_pos[ready[a], c]
-        for k in range(n_k):
-            has[a, k] = rounds[ready[a], k] > 0
+    l_pos, has = _unit_ready(own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k)
+    n_ready = l_pos.shape[0]
     col = np.empty(n_ready, dtype=np.bool_)
     found = False
     for j in range(rows.shape[0]):
@@ -865,6 +849,189 @@ def _cycle_reach_kernel(
                 )
             found = found or reach[k, j]
     return found
+
+
+@jit
+def _unit_ready(
+    own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
+):  # pragma: no cover - compiled
+    """Positions (n, 3) [m] of a unit's ready launchers (``Launchers.ready``) among ``own``
+    and the types (n, n_k) each holds."""
+    ready = np.empty(own.shape[0], dtype=np.int64)
+    n_ready = 0
+    for i in range(own.shape[0]):
+        ln = own[i]
+        total = 0
+        for k in range(rounds.shape[1]):
+            total += rounds[ln, k]
+        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
+            ready[n_ready] = ln
+            n_ready += 1
+    l_pos = np.empty((n_ready, 3))
+    has = np.empty((n_ready, n_k), dtype=np.bool_)
+    for a in range(n_ready):
+        for c in range(3):
+            l_pos[a, c] = launcher_pos[ready[a], c]
+        for k in range(n_k):
+            has[a, k] = rounds[ready[a], k] > 0
+    return l_pos, has
+
+
+@jit
+def cycle_screen_kernel(
+    status,
+    x,
+    time_s,
+    born_s,
+    t_ident,
+    interrogations,
+    civil,
+    friend,
+    now_s,
+    radius,
+    window,
+    hostile_s,
+    a_pos,
+    a_radius,
+    a_value,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    reloads_left,
+    launcher_pos,
+    own_all,
+    own_start,
+    due,
+    detect_s,
+    allowed,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    rows,
+    pos,
+    vel,
+    asset_idx,
+    t_asset,
+    value,
+    t_by,
+    closing_m,
+    ident,
+    changed,
+    categories,
+    may_shoot,
+):  # pragma: no cover - compiled
+    """``view_picture`` of a shared picture, then, per fire unit due to decide, whether
+    ``_cycle_reach`` could find anything with no track held by other units.
+
+    Fills the view's arrays (``rows`` ... ``categories``, first k rows, capacity-sized
+    buffers) and ``may_shoot`` (n_fdc,): False where ``decide`` of that unit, with the
+    launchers as they are now, returns no launch order whatever the other units engage.
+    Returns k (confirmed tracks) and whether any launcher has a reload left or under way.
+    Unit f's launchers are ``own_all[own_start[f]:own_start[f + 1]]``; ``due`` (n_fdc,)
+    the units to screen, ``detect_s`` (n_fdc,) their detect-to-launch delays [s].
+    """
+    k = 0
+    for r in range(status.shape[0]):
+        if status[r] == CONFIRMED:
+            rows[k] = r
+            k += 1
+    speed = np.empty(k)
+    alt = np.empty(k)
+    for j in range(k):
+        r = rows[j]
+        dt = now_s - time_s[r]
+        for c in range(3):
+            pos[j, c] = x[r, c] + x[r, 3 + c] * dt
+            vel[j, c] = x[r, 3 + c]
+        speed[j] = np.sqrt(vel[j, 0] * vel[j, 0] + vel[j, 1] * vel[j, 1] + vel[j, 2] * vel[j, 2])
+        # LocalFrame.altitude_m: distance from the sphere's centre (0, 0, -radius) less radius.
+        ex, ny, uz = pos[j, 0] - 0.0, pos[j, 1] - 0.0, pos[j, 2] - (-radius)
+        alt[j] = np.sqrt(ex * ex + ny * ny + uz * uz) - radius
+    _picture_kernel(
+        rows[:k],
+        pos[:k],
+        vel[:k],
+        speed,
+        alt,
+        a_pos,
+        a_radius,
+        a_value,
+        t_ident,
+        interrogations,
+        civil,
+        friend,
+        window,
+        hostile_s,
+        _CATEGORY_CODES,
+        asset_idx[:k],
+        t_asset[:k],
+        value[:k],
+        t_by[:k],
+        closing_m[:k],
+        ident[:k],
+        changed[:k],
+        categories[:k],
+    )
+    any_reload = False
+    for ln in range(reloads_left.shape[0]):
+        if reloads_left[ln] > 0 or not np.isnan(reload_done_s[ln]):
+            any_reload = True
+    n_k = n_height.shape[0]
+    for f in range(due.shape[0]):
+        may_shoot[f] = False
+        if not due[f] or k == 0:
+            continue
+        l_pos, has = _unit_ready(
+            own_all[own_start[f] : own_start[f + 1]],
+            rounds,
+            next_ready_s,
+            reload_done_s,
+            launcher_pos,
+            now_s,
+            n_k,
+        )
+        n_ready = l_pos.shape[0]
+        if n_ready == 0:
+            continue
+        col = np.empty(n_ready, dtype=np.bool_)
+        for j in range(k):
+            if not allowed[ident[j]] or asset_idx[j] < 0:
+                continue
+            if not now_s - born_s[rows[j]] >= detect_s[f]:
+                continue
+            for kk in range(n_k):
+                if n_height[kk] < 2:
+                    for a in range(n_ready):
+                        if has[a, kk]:
+                            may_shoot[f] = True
+                elif target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    kk,
+                    radius,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                ):
+                    may_shoot[f] = True
+                if may_shoot[f]:
+                    break
+            if may_shoot[f]:
+                break
+    return k, any_reload
 
 
 def _adaptive_looks(
