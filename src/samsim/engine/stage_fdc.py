@@ -54,19 +54,25 @@ def fdc_stage(w: World, t_s: float) -> None:
         return
     fdcs = w.fdcs
     soon = t_s + 1e-9
-    due = scr.due
-    n_due = 0
-    uplink_due = False
+    due, up = scr.due, scr.up
+    n_due = n_up = 0
     for f_idx, fdc in enumerate(fdcs):
         due[f_idx] = cycle = soon >= fdc.next_cycle_s
+        up[f_idx] = uplink = soon >= fdc.next_uplink_s
         n_due += cycle
-        uplink_due = uplink_due or soon >= fdc.next_uplink_s
+        n_up += uplink
+    if not n_due and not n_up:
+        return
+    # Uplinks of every unit due, up to the first round whose track is gone: that handover
+    # and the rest of the uplinks wait for the unit's turn (``cut``: where they resume).
+    # Nothing in a unit's turn changes another unit's rounds or the picture.
+    cut_f, cut_r = _uplink_from(w, up, 0, 0, t_s) if n_up else (len(fdcs), 0)
     if not n_due:
-        if uplink_due:
-            for f_idx, fdc in enumerate(fdcs):
-                if soon >= fdc.next_uplink_s:
-                    fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
-                    _uplink_fast(w, f_idx, t_s)
+        for f_idx, fdc in enumerate(fdcs):
+            if up[f_idx]:
+                fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
+                while cut_f == f_idx:
+                    cut_f, cut_r = _hand_over(w, up, f_idx, cut_r, t_s)
         return
     tracks = w.fdcs[0].tracks
     scr.fit(tracks.capacity)
@@ -123,9 +129,10 @@ def fdc_stage(w: World, t_s: float) -> None:
     may_shoot = scr.may_shoot.tolist()
     due_list = due.tolist()
     for f_idx, fdc in enumerate(fdcs):
-        if soon >= fdc.next_uplink_s:
+        if up[f_idx]:
             fdc.next_uplink_s = t_s + fdc.params.datalink_period_s
-            _uplink_fast(w, f_idx, t_s)
+            while cut_f == f_idx:
+                cut_f, cut_r = _hand_over(w, up, f_idx, cut_r, t_s)
         if not due_list[f_idx]:
             continue
         fdc.next_cycle_s = t_s + fdc.params.cycle_s
@@ -195,6 +202,7 @@ class _Screen:
     n_assets: int
     ident_dtype: np.dtype
     due: np.ndarray  # (n_fdc,) units whose decision cycle is due this step
+    up: np.ndarray  # (n_fdc,) units whose datalink uplink is due this step
     may_shoot: np.ndarray  # (n_fdc,)
     rows: np.ndarray = field(default_factory=lambda: _NO_ROWS)
     pos: np.ndarray = field(default_factory=lambda: _NO_ROWS)
@@ -281,50 +289,56 @@ def _screen_of(w: World) -> _Screen | None:
         fdcs[0].tracks.ident.dtype,
         np.zeros(len(fdcs), np.bool_),
         np.zeros(len(fdcs), np.bool_),
+        np.zeros(len(fdcs), np.bool_),
     )
     _LAST_SCREEN[0] = scr
     return scr
 
 
-def _uplink_fast(w: World, f_idx: int, t_s: float) -> None:
-    """``_uplink`` of unit ``f_idx``: compiled, with the handover in Python."""
-    icpt = w.icpt
+def _hand_over(w: World, up: np.ndarray, f_idx: int, r: int, t_s: float) -> tuple:
+    """Round ``r`` of unit ``f_idx`` lost its track: ``_uplink``'s handover and uplink of
+    that round, then the uplinks from the next row on (``_uplink_from``)."""
     fdc = w.fdcs[f_idx]
     tracks = fdc.tracks
-    r = 0
-    while True:
-        r = _uplink_kernel(
-            f_idx,
-            r,
-            icpt.n_used,
-            icpt.phase,
-            icpt.fdc_idx,
-            icpt.track_id,
-            icpt.est_pos_m,
-            icpt.est_vel_mps,
-            icpt.est_time_s,
-            tracks.status,
-            tracks.track_id,
-            tracks.x,
-            tracks.time_s,
-            float(t_s),
-            FLYING,
-        )
-        if r >= icpt.n_used:
-            return
-        tr = _handover(w, fdc, r, t_s)
-        if tr >= 0:
-            x = tracks.x[tr]
-            icpt.est_pos_m[r] = x[:3] + x[3:] * (t_s - tracks.time_s[tr])
-            icpt.est_vel_mps[r] = x[3:]
-            icpt.est_time_s[r] = t_s
-        r += 1
+    tr = _handover(w, fdc, r, t_s)
+    if tr >= 0:
+        icpt = w.icpt
+        x = tracks.x[tr]
+        icpt.est_pos_m[r] = x[:3] + x[3:] * (t_s - tracks.time_s[tr])
+        icpt.est_vel_mps[r] = x[3:]
+        icpt.est_time_s[r] = t_s
+    return _uplink_from(w, up, f_idx, r + 1, t_s)
+
+
+def _uplink_from(w: World, up: np.ndarray, f_from: int, r_from: int, t_s: float) -> tuple:
+    """``_uplink_kernel`` of the World's units ``up`` from unit ``f_from``, row ``r_from``."""
+    icpt = w.icpt
+    tracks = w.fdcs[0].tracks
+    return _uplink_kernel(
+        up,
+        f_from,
+        r_from,
+        icpt.n_used,
+        icpt.phase,
+        icpt.fdc_idx,
+        icpt.track_id,
+        icpt.est_pos_m,
+        icpt.est_vel_mps,
+        icpt.est_time_s,
+        tracks.status,
+        tracks.track_id,
+        tracks.x,
+        tracks.time_s,
+        float(t_s),
+        FLYING,
+    )
 
 
 @jit
 def _uplink_kernel(
-    f_idx,
-    start,
+    up,
+    f_from,
+    r_from,
     n_used,
     phase,
     fdc_idx,
@@ -339,27 +353,31 @@ def _uplink_kernel(
     now_s,
     flying,
 ):  # pragma: no cover - compiled
-    """The datalink uplink of unit ``f_idx`` to its rounds from row ``start`` on: each
-    ``flying`` round gets its track's state predicted to ``now_s`` (the first live row
-    holding the track number). Stops at the first round whose track is gone and
-    returns its row (``n_used`` when all are done), for the handover."""
-    for r in range(start, n_used):
-        if phase[r] != flying or fdc_idx[r] != f_idx:
+    """The datalink uplinks (``_uplink``) of the units ``up`` (n_fdc,) on one picture, unit
+    after unit from unit ``f_from`` (its rounds from row ``r_from`` on): each ``flying``
+    round of the unit gets its track's state predicted to ``now_s`` (the first live row
+    holding the track number). Stops at the first round whose track is gone, for the
+    handover, and returns (unit, row); (n_fdc, 0) when all are done."""
+    for f in range(f_from, up.shape[0]):
+        if not up[f]:
             continue
-        tid = icpt_track_id[r]
-        tr = -1
-        for row in range(status.shape[0]):
-            if status[row] != FREE and track_id[row] == tid:
-                tr = row
-                break
-        if tr < 0:
-            return r
-        dt = now_s - time_s[tr]
-        for c in range(3):
-            est_pos[r, c] = x[tr, c] + x[tr, 3 + c] * dt
-            est_vel[r, c] = x[tr, 3 + c]
-        est_time[r] = now_s
-    return n_used
+        for r in range(r_from if f == f_from else 0, n_used):
+            if phase[r] != flying or fdc_idx[r] != f:
+                continue
+            tid = icpt_track_id[r]
+            tr = -1
+            for row in range(status.shape[0]):
+                if status[row] != FREE and track_id[row] == tid:
+                    tr = row
+                    break
+            if tr < 0:
+                return f, r
+            dt = now_s - time_s[tr]
+            for c in range(3):
+                est_pos[r, c] = x[tr, c] + x[tr, 3 + c] * dt
+                est_vel[r, c] = x[tr, 3 + c]
+            est_time[r] = now_s
+    return up.shape[0], 0
 
 
 def fdc_stage_reference(w: World, t_s: float) -> None:

@@ -655,6 +655,8 @@ def decide(
             k, frame, launchers, ready, pos[cols], vel[cols], t_reach[cols]
         )
         ok &= has[:, None]
+        if not ok.any():  # Pk 0 and no intercept time: as initialised
+            continue
         pk[:, cols, k] = planning.pk_of(
             k,
             cats[cols],
