@@ -19,6 +19,7 @@ from samsim.fire_control import Engagement, decide, fire_round, service_reloads
 from samsim.fire_control.evaluate import ThreatAssessment
 from samsim.fire_control.fdc import (
     PictureView,
+    accept_screen_kernel,
     assess_kills,
     cycle_screen_kernel,
     held_by_others,
@@ -153,7 +154,7 @@ def fdc_stage(w: World, t_s: float) -> None:
                     "survived" if survived else "killed",
                 )
         shots = ()
-        if stale or may_shoot[f_idx]:
+        if stale or (may_shoot[f_idx] and _accepts(w, scr, f_idx, k, t_s)):
             res = decide(
                 fdc,
                 w.frame,
@@ -199,6 +200,10 @@ class _Screen:
     own_start: np.ndarray  # (n_fdc + 1,) where each unit's rows start in own_all
     detect_s: np.ndarray  # (n_fdc,) detect-to-launch delay [s]
     tables: ReachTables
+    elevation_idx: np.ndarray  # (L, K) each launcher's fly-out table per type
+    grids: tuple  # per type its FlyoutSet.grids (stand-ins for a type without tables)
+    min_accel_mps2: np.ndarray  # (K,)
+    min_range_m: np.ndarray  # (K,)
     n_assets: int
     ident_dtype: np.dtype
     due: np.ndarray  # (n_fdc,) units whose decision cycle is due this step
@@ -253,6 +258,48 @@ class _Screen:
 _LAST_SCREEN: list = [None]  # the last World's _Screen (worlds run one after another)
 
 
+# Fly-out grids of a type without tables, for the kernels' per-type tuple (never read).
+_NO_GRIDS = (np.zeros(2), np.zeros(2), np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
+             np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))  # fmt: skip
+
+
+def _accepts(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
+    """``accept_screen_kernel`` of unit ``f_idx`` on the step's view (k tracks)."""
+    fdc = w.fdcs[f_idx]
+    ln = w.launchers
+    tab = scr.tables
+    return accept_screen_kernel(
+        k,
+        scr.ident,
+        ENGAGEABLE_TABLE[w.weapons_status],
+        scr.asset_idx,
+        scr.t_asset,
+        scr.rows,
+        fdc.tracks.born_s,
+        float(t_s),
+        float(fdc.params.detect_to_launch_s),
+        scr.own_all[scr.own_start[f_idx] : scr.own_start[f_idx + 1]],
+        ln.rounds,
+        ln.next_ready_s,
+        ln.reload_done_s,
+        ln.pos_enu_m,
+        scr.elevation_idx,
+        scr.pos,
+        scr.vel,
+        scr.radius_m,
+        tab.reach_m,
+        tab.height_m,
+        tab.n_bins,
+        tab.n_height,
+        tab.t_max_s,
+        tab.max_target_speed_mps,
+        tab.seeker_m,
+        scr.grids,
+        scr.min_accel_mps2,
+        scr.min_range_m,
+    )
+
+
 def _screen_of(w: World) -> _Screen | None:
     """The World's ``_Screen``; None where the screen does not apply (planning without
     fly-out tables, units on different pictures or IFF windows, shared launchers)."""
@@ -261,6 +308,8 @@ def _screen_of(w: World) -> _Screen | None:
         return scr
     fdcs = w.fdcs
     a = w.assets
+    ln = w.launchers
+    flyout = w.planning.flyout
     own = [np.asarray(f.launcher_idx, np.int64) for f in fdcs]
     own_all = np.concatenate(own) if own else np.zeros(0, np.int64)
     ok = (
@@ -284,7 +333,19 @@ def _screen_of(w: World) -> _Screen | None:
         own_all,
         np.cumsum([0] + [len(o) for o in own]).astype(np.int64),
         np.array([float(f.params.detect_to_launch_s) for f in fdcs]),
-        ReachTables.of(w.planning.flyout),
+        ReachTables.of(flyout),
+        np.stack(
+            [
+                np.zeros(ln.n, np.int64)
+                if fs is None
+                else fs.elevation_index(ln.launch_elevation_rad)
+                for fs in flyout
+            ],
+            axis=1,
+        ),
+        tuple(_NO_GRIDS if fs is None else fs.grids for fs in flyout),
+        np.array([0.0 if fs is None else float(fs.min_accel_mps2) for fs in flyout]),
+        np.array([0.0 if fs is None else float(fs.min_range_m) for fs in flyout]),
         len(a.pos_enu_m),
         fdcs[0].tracks.ident.dtype,
         np.zeros(len(fdcs), np.bool_),

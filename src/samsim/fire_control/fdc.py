@@ -55,6 +55,7 @@ from samsim.interceptors.envelope import (
     REACH_SLACK_S,
     RESERVE,
     ReachTables,
+    _solve_kernel,
     arrival_state,
     may_intercept,
     may_intercept_types,
@@ -807,7 +808,7 @@ def _cycle_reach_kernel(
     reach,
 ):  # pragma: no cover - compiled
     n_k = reach.shape[0]
-    l_pos, has = _unit_ready(own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k)
+    _, l_pos, has = _unit_ready(own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k)
     n_ready = l_pos.shape[0]
     col = np.empty(n_ready, dtype=np.bool_)
     found = False
@@ -857,8 +858,8 @@ def _cycle_reach_kernel(
 def _unit_ready(
     own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
 ):  # pragma: no cover - compiled
-    """Positions (n, 3) [m] of a unit's ready launchers (``Launchers.ready``) among ``own``
-    and the types (n, n_k) each holds."""
+    """Rows (n,) and positions (n, 3) [m] of a unit's ready launchers (``Launchers.ready``)
+    among ``own``, and the types (n, n_k) each holds."""
     ready = np.empty(own.shape[0], dtype=np.int64)
     n_ready = 0
     for i in range(own.shape[0]):
@@ -876,7 +877,7 @@ def _unit_ready(
             l_pos[a, c] = launcher_pos[ready[a], c]
         for k in range(n_k):
             has[a, k] = rounds[ready[a], k] > 0
-    return l_pos, has
+    return ready[:n_ready], l_pos, has
 
 
 @jit
@@ -987,7 +988,7 @@ def cycle_screen_kernel(
         may_shoot[f] = False
         if not due[f] or k == 0:
             continue
-        l_pos, has = _unit_ready(
+        _, l_pos, has = _unit_ready(
             own_all[own_start[f] : own_start[f + 1]],
             rounds,
             next_ready_s,
@@ -1034,6 +1035,142 @@ def cycle_screen_kernel(
             if may_shoot[f]:
                 break
     return k, any_reload
+
+
+@jit
+def accept_screen_kernel(
+    k_view,
+    ident,
+    allowed,
+    asset_idx,
+    t_asset,
+    rows,
+    born_s,
+    now_s,
+    detect_s,
+    own,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    launcher_pos,
+    elevation_idx,
+    pos,
+    vel,
+    radius,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    grids,
+    min_accel,
+    min_range,
+):  # pragma: no cover - compiled
+    """Whether any ready launcher of a unit (``own``) has a launch ``solve_intercepts``
+    accepts on a track of the view (first ``k_view`` rows) that the unit may engage now
+    and ``_cycle_reach`` lets through, with no track held by other units: False means
+    that ``decide`` of the unit returns no launch order. True where a type without
+    fly-out tables could be in reach (``decide`` says). ``elevation_idx`` (L, K): each
+    launcher's table per type (``FlyoutSet.elevation_index``); ``grids``: per type its
+    ``FlyoutSet.grids``, ``min_accel`` and ``min_range`` (K,) its planning limits."""
+    n_k = n_height.shape[0]
+    ready, l_pos, has = _unit_ready(
+        own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
+    )
+    n_ready = ready.shape[0]
+    if n_ready == 0:
+        return False
+    cand = np.zeros((n_k, k_view), dtype=np.bool_)
+    col = np.empty(n_ready, dtype=np.bool_)
+    for j in range(k_view):
+        if not allowed[ident[j]] or asset_idx[j] < 0:
+            continue
+        if not now_s - born_s[rows[j]] >= detect_s:
+            continue
+        for kk in range(n_k):
+            if n_height[kk] < 2:
+                for a in range(n_ready):
+                    if has[a, kk]:
+                        return True
+            else:
+                cand[kk, j] = target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    kk,
+                    radius,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                )
+    for kk in range(n_k):
+        n_t = 0
+        for j in range(k_view):
+            n_t += cand[kk, j]
+        n_l = 0
+        for a in range(n_ready):
+            n_l += has[a, kk]
+        if n_t == 0 or n_l == 0:
+            continue
+        lp = np.empty((n_l, 3))
+        le = np.empty(n_l, dtype=np.int64)
+        i = 0
+        for a in range(n_ready):
+            if has[a, kk]:
+                for c in range(3):
+                    lp[i, c] = l_pos[a, c]
+                le[i] = elevation_idx[ready[a], kk]
+                i += 1
+        tp = np.empty((n_t, 3))
+        tv = np.empty((n_t, 3))
+        ta = np.empty(n_t)
+        i = 0
+        for j in range(k_view):
+            if cand[kk, j]:
+                for c in range(3):
+                    tp[i, c] = pos[j, c]
+                    tv[i, c] = vel[j, c]
+                ta[i] = t_asset[j]
+                i += 1
+        ok = np.zeros((n_l, n_t), dtype=np.bool_)
+        t_out = np.empty((n_l, n_t))
+        pip = np.empty((n_l, n_t, 3))
+        g = grids[kk]
+        _solve_kernel(
+            lp,
+            le,
+            tp,
+            tv,
+            ta,
+            radius,
+            g[0],
+            g[1],
+            g[2],
+            g[3],
+            g[4],
+            g[5],
+            min_accel[kk],
+            min_range[kk],
+            max_speed[kk],
+            ok,
+            t_out,
+            pip,
+        )
+        for a in range(n_l):
+            for b in range(n_t):
+                if ok[a, b]:
+                    return True
+    return False
 
 
 def _adaptive_looks(
