@@ -20,6 +20,7 @@ from samsim.fire_control.evaluate import ThreatAssessment
 from samsim.fire_control.fdc import (
     PictureView,
     accept_screen_kernel,
+    allowed_shots,
     assess_kills,
     cycle_screen_kernel,
     held_by_others,
@@ -154,7 +155,7 @@ def fdc_stage(w: World, t_s: float) -> None:
                     "survived" if survived else "killed",
                 )
         shots = ()
-        if stale or (may_shoot[f_idx] and _accepts(w, scr, f_idx, k, t_s)):
+        if stale or (may_shoot[f_idx] and _may_launch(w, scr, f_idx, k, t_s)):
             res = decide(
                 fdc,
                 w.frame,
@@ -220,6 +221,7 @@ class _Screen:
     ident: np.ndarray = field(default_factory=lambda: _NO_ROWS)
     changed: np.ndarray = field(default_factory=lambda: _NO_ROWS)
     categories: np.ndarray = field(default_factory=lambda: _NO_ROWS)
+    acceptable: np.ndarray = field(default_factory=lambda: _NO_ROWS)
 
     def fit(self, capacity: int) -> None:
         """Buffers for a track table of ``capacity`` rows."""
@@ -237,6 +239,7 @@ class _Screen:
         self.ident = np.empty(c, self.ident_dtype)
         self.changed = np.empty(c, np.bool_)
         self.categories = np.empty(c, np.int8)
+        self.acceptable = np.empty(c, np.bool_)
 
     def view(self, t_s: float, k: int, changed: np.ndarray) -> PictureView:
         """The ``PictureView`` the screen computed (its first k rows; valid this step)."""
@@ -263,8 +266,40 @@ _NO_GRIDS = (np.zeros(2), np.zeros(2), np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
              np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))  # fmt: skip
 
 
-def _accepts(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
-    """``accept_screen_kernel`` of unit ``f_idx`` on the step's view (k tracks)."""
+def _may_launch(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
+    """False if ``decide`` of unit ``f_idx`` on the step's view (k tracks) orders no launch:
+    no track with an acceptable launch (``accept_screen_kernel``) that the unit may engage
+    with the engagements as they are (``held_by_others``, ``allowed_shots``), or no
+    engagement to spare. True does not mean a launch."""
+    fdc = w.fdcs[f_idx]
+    if not _acceptable(w, scr, f_idx, k, t_s):
+        return False
+    busy = sum(1 for e in fdc.engagements.values() if e.in_flight > 0)
+    if fdc.params.max_engagements - busy <= 0:
+        return False
+    idx = np.flatnonzero(scr.acceptable[:k])
+    rows = scr.rows[idx]
+    if len(w.fdcs) > 1:
+        held = held_by_others(w.fdcs, f_idx)
+        if held:
+            limit = w.scenario.doctrine.fire_units_per_target
+            if limit <= 0:
+                return False
+            tids = fdc.tracks.track_id[rows]
+            free = np.ones(idx.size, dtype=bool)
+            for tid, units in held.items():
+                if units >= limit:
+                    free &= tids != tid
+            idx, rows = idx[free], rows[free]
+    if idx.size == 0:
+        return False
+    shots = allowed_shots(fdc, fdc.tracks, rows, scr.categories[idx], w.scenario.doctrine, t_s)
+    return bool((shots > 0).any())
+
+
+def _acceptable(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> int:
+    """``accept_screen_kernel`` of unit ``f_idx`` on the step's view (k tracks) into
+    ``scr.acceptable``."""
     fdc = w.fdcs[f_idx]
     ln = w.launchers
     tab = scr.tables
@@ -297,6 +332,7 @@ def _accepts(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
         scr.grids,
         scr.min_accel_mps2,
         scr.min_range_m,
+        scr.acceptable,
     )
 
 

@@ -1067,12 +1067,14 @@ def accept_screen_kernel(
     grids,
     min_accel,
     min_range,
+    acceptable,
 ):  # pragma: no cover - compiled
-    """Whether any ready launcher of a unit (``own``) has a launch ``solve_intercepts``
-    accepts on a track of the view (first ``k_view`` rows) that the unit may engage now
-    and ``_cycle_reach`` lets through, with no track held by other units: False means
-    that ``decide`` of the unit returns no launch order. True where a type without
-    fly-out tables could be in reach (``decide`` says). ``elevation_idx`` (L, K): each
+    """The tracks of the view (first ``k_view`` rows) on which some ready launcher of a
+    unit (``own``) has a launch ``solve_intercepts`` accepts, among those the unit may
+    engage now and ``_cycle_reach`` lets through with no track held by other units:
+    ``decide`` of the unit orders launches on no other track. Marks them in
+    ``acceptable`` (k_view,) and returns their number; a track a type without fly-out
+    tables could reach is marked too (``decide`` says). ``elevation_idx`` (L, K): each
     launcher's table per type (``FlyoutSet.elevation_index``); ``grids``: per type its
     ``FlyoutSet.grids``, ``min_accel`` and ``min_range`` (K,) its planning limits."""
     n_k = n_height.shape[0]
@@ -1080,8 +1082,10 @@ def accept_screen_kernel(
         own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
     )
     n_ready = ready.shape[0]
+    for j in range(k_view):
+        acceptable[j] = False
     if n_ready == 0:
-        return False
+        return 0
     cand = np.zeros((n_k, k_view), dtype=np.bool_)
     col = np.empty(n_ready, dtype=np.bool_)
     for j in range(k_view):
@@ -1093,7 +1097,7 @@ def accept_screen_kernel(
             if n_height[kk] < 2:
                 for a in range(n_ready):
                     if has[a, kk]:
-                        return True
+                        acceptable[j] = True
             else:
                 cand[kk, j] = target_may_reach(
                     l_pos,
@@ -1166,11 +1170,17 @@ def accept_screen_kernel(
             t_out,
             pip,
         )
-        for a in range(n_l):
-            for b in range(n_t):
-                if ok[a, b]:
-                    return True
-    return False
+        i = 0
+        for j in range(k_view):
+            if cand[kk, j]:
+                for a in range(n_l):
+                    if ok[a, i]:
+                        acceptable[j] = True
+                i += 1
+    n = 0
+    for j in range(k_view):
+        n += acceptable[j]
+    return n
 
 
 def _adaptive_looks(
