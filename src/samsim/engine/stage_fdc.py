@@ -22,15 +22,17 @@ from samsim.fire_control.fdc import (
     accept_screen_kernel,
     allowed_shots,
     assess_kills,
+    compiled_sums_match,
     cycle_screen_kernel,
     held_by_others,
+    norm_order,
     view_picture,
 )
 from samsim.fire_control.identify import ENGAGEABLE_TABLE, ID_NAMES
 from samsim.interceptors import FLYING
 from samsim.interceptors.envelope import ReachTables
 from samsim.threats import ALLEGIANCE_NAMES
-from samsim.tracking import FREE
+from samsim.tracking import CONFIRMED, FREE
 from samsim.world import World
 
 LAUNCH_SPEED_MPS = 40.0
@@ -350,6 +352,7 @@ def _screen_of(w: World) -> _Screen | None:
     own_all = np.concatenate(own) if own else np.zeros(0, np.int64)
     ok = (
         len(fdcs) > 0
+        and compiled_sums_match(w.frame)
         and bool(w.planning.flyout)
         and all(f.tracks is fdcs[0].tracks for f in fdcs)
         and len({f.params.iff_reply_window for f in fdcs}) == 1
@@ -428,6 +431,7 @@ def _uplink_from(w: World, up: np.ndarray, f_from: int, r_from: int, t_s: float)
         tracks.time_s,
         float(t_s),
         FLYING,
+        HANDOVER_M,
     )
 
 
@@ -449,12 +453,14 @@ def _uplink_kernel(
     time_s,
     now_s,
     flying,
+    handover_m,
 ):  # pragma: no cover - compiled
     """The datalink uplinks (``_uplink``) of the units ``up`` (n_fdc,) on one picture, unit
     after unit from unit ``f_from`` (its rounds from row ``r_from`` on): each ``flying``
     round of the unit gets its track's state predicted to ``now_s`` (the first live row
-    holding the track number). Stops at the first round whose track is gone, for the
-    handover, and returns (unit, row); (n_fdc, 0) when all are done."""
+    holding the track number). Stops at the first round whose track is gone and that
+    ``_handover`` may hand over (a confirmed track within ``handover_m`` [m]), and
+    returns (unit, row); (n_fdc, 0) when all are done."""
     for f in range(f_from, up.shape[0]):
         if not up[f]:
             continue
@@ -468,7 +474,23 @@ def _uplink_kernel(
                     tr = row
                     break
             if tr < 0:
-                return f, r
+                # ``_handover`` changes nothing when no confirmed track lies within
+                # handover_m of where the round expects its target (NaN: let it say).
+                dte = now_s - est_time[r]
+                ex = est_pos[r, 0] + est_vel[r, 0] * dte
+                ey = est_pos[r, 1] + est_vel[r, 1] * dte
+                ez = est_pos[r, 2] + est_vel[r, 2] * dte
+                for row in range(status.shape[0]):
+                    if status[row] == CONFIRMED:
+                        dt = now_s - time_s[row]
+                        d = norm_order(
+                            (x[row, 0] + x[row, 3] * dt) - ex,
+                            (x[row, 1] + x[row, 4] * dt) - ey,
+                            (x[row, 2] + x[row, 5] * dt) - ez,
+                        )
+                        if not d > handover_m:
+                            return f, r
+                continue
             dt = now_s - time_s[tr]
             for c in range(3):
                 est_pos[r, c] = x[tr, c] + x[tr, 3 + c] * dt

@@ -881,6 +881,44 @@ def _unit_ready(
 
 
 @jit
+def norm_order(x, y, z):  # pragma: no cover - compiled
+    """|(x, y, z)| summed in the order of ``np.linalg.norm(a, axis=1)`` on (k, 3) rows."""
+    return np.sqrt((x * x + y * y) + z * z)
+
+
+@jit
+def altitude_order(x, y, z, radius):  # pragma: no cover - compiled
+    """``LocalFrame.altitude_m`` of one ENU point [m]: its distance from the sphere's centre
+    (0, 0, -radius) less the radius, summed in the order of its ``np.einsum`` (the
+    x86 4-lane vector order; ``compiled_sums_match`` checks it on this machine)."""
+    ex, ny, uz = x - 0.0, y - 0.0, z - (-radius)
+    return np.sqrt((ex * ex + uz * uz) + ny * ny) - radius
+
+
+@jit
+def _sums_kernel(pos, vel, radius, speed, alt):  # pragma: no cover - compiled
+    for j in range(pos.shape[0]):
+        speed[j] = norm_order(vel[j, 0], vel[j, 1], vel[j, 2])
+        alt[j] = altitude_order(pos[j, 0], pos[j, 1], pos[j, 2], radius)
+
+
+def compiled_sums_match(frame: LocalFrame, n: int = 2048, seed: int = 0) -> bool:
+    """Whether ``norm_order`` and ``altitude_order`` give, bit for bit, what
+    ``np.linalg.norm`` and ``frame.altitude_m`` give on this machine, on ``n`` random
+    vectors over six orders of magnitude (numpy's summation order may depend on the
+    CPU's vector instructions; the compiled picture is used only where they agree)."""
+    rng = np.random.default_rng(seed)
+    pos = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(0.0, 6.0, size=(n, 3))
+    vel = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(-1.0, 4.0, size=(n, 3))
+    speed, alt = np.empty(n), np.empty(n)
+    _sums_kernel(pos, vel, float(frame.radius_m), speed, alt)
+    return bool(
+        np.array_equal(speed, np.linalg.norm(vel, axis=1))
+        and np.array_equal(alt, frame.altitude_m(pos))
+    )
+
+
+@jit
 def cycle_screen_kernel(
     status,
     x,
@@ -950,10 +988,8 @@ def cycle_screen_kernel(
         for c in range(3):
             pos[j, c] = x[r, c] + x[r, 3 + c] * dt
             vel[j, c] = x[r, 3 + c]
-        speed[j] = np.sqrt(vel[j, 0] * vel[j, 0] + vel[j, 1] * vel[j, 1] + vel[j, 2] * vel[j, 2])
-        # LocalFrame.altitude_m: distance from the sphere's centre (0, 0, -radius) less radius.
-        ex, ny, uz = pos[j, 0] - 0.0, pos[j, 1] - 0.0, pos[j, 2] - (-radius)
-        alt[j] = np.sqrt(ex * ex + ny * ny + uz * uz) - radius
+        speed[j] = norm_order(vel[j, 0], vel[j, 1], vel[j, 2])
+        alt[j] = altitude_order(pos[j, 0], pos[j, 1], pos[j, 2], radius)
     _picture_kernel(
         rows[:k],
         pos[:k],
