@@ -79,55 +79,7 @@ def fdc_stage(w: World, t_s: float) -> None:
                     cut_f, cut_r = _hand_over(w, up, f_idx, cut_r, t_s)
         return
     tracks = w.fdcs[0].tracks
-    scr.fit(tracks.capacity)
-    ln = w.launchers
-    tab = scr.tables
-    k, any_reload = cycle_screen_kernel(
-        tracks.status,
-        tracks.x,
-        tracks.time_s,
-        tracks.born_s,
-        tracks.ident,
-        tracks.interrogations,
-        tracks.civil_replies,
-        tracks.friend_replies,
-        float(t_s),
-        scr.radius_m,
-        scr.iff_reply_window,
-        float(w.scenario.doctrine.hostile_time_s),
-        w.assets.pos_enu_m,
-        w.assets.radius_m,
-        w.assets.value,
-        ln.rounds,
-        ln.next_ready_s,
-        ln.reload_done_s,
-        ln.reloads_left,
-        ln.pos_enu_m,
-        scr.own_all,
-        scr.own_start,
-        due,
-        scr.detect_s,
-        ENGAGEABLE_TABLE[w.weapons_status],
-        tab.reach_m,
-        tab.height_m,
-        tab.n_bins,
-        tab.n_height,
-        tab.t_max_s,
-        tab.max_target_speed_mps,
-        tab.seeker_m,
-        scr.rows,
-        scr.pos,
-        scr.vel,
-        scr.asset_idx,
-        scr.t_asset,
-        scr.value,
-        scr.t_by,
-        scr.closing_m,
-        scr.ident,
-        scr.changed,
-        scr.categories,
-        scr.may_shoot,
-    )
+    k, any_reload = _screen(w, scr, t_s)
     rows = scr.rows[:k]
     changed = rows[scr.changed[:k]]
     may_shoot = scr.may_shoot.tolist()
@@ -266,6 +218,62 @@ _LAST_SCREEN: list = [None]  # the last World's _Screen (worlds run one after an
 # Fly-out grids of a type without tables, for the kernels' per-type tuple (never read).
 _NO_GRIDS = (np.zeros(2), np.zeros(2), np.zeros((1, 2, 2)), np.zeros((1, 2, 2)),
              np.zeros((1, 2, 2)), np.zeros((1, 2, 2)))  # fmt: skip
+
+
+def _screen(w: World, scr: _Screen, t_s: float) -> tuple[int, bool]:
+    """``cycle_screen_kernel`` on the World's picture at ``t_s`` for the units ``scr.due``:
+    the view in ``scr``'s buffers, ``scr.may_shoot``; returns the number of confirmed
+    tracks and whether any launcher has a reload left or under way."""
+    tracks = w.fdcs[0].tracks
+    scr.fit(tracks.capacity)
+    ln = w.launchers
+    tab = scr.tables
+    return cycle_screen_kernel(
+        tracks.status,
+        tracks.x,
+        tracks.time_s,
+        tracks.born_s,
+        tracks.ident,
+        tracks.interrogations,
+        tracks.civil_replies,
+        tracks.friend_replies,
+        float(t_s),
+        scr.radius_m,
+        scr.iff_reply_window,
+        float(w.scenario.doctrine.hostile_time_s),
+        w.assets.pos_enu_m,
+        w.assets.radius_m,
+        w.assets.value,
+        ln.rounds,
+        ln.next_ready_s,
+        ln.reload_done_s,
+        ln.reloads_left,
+        ln.pos_enu_m,
+        scr.own_all,
+        scr.own_start,
+        scr.due,
+        scr.detect_s,
+        ENGAGEABLE_TABLE[w.weapons_status],
+        tab.reach_m,
+        tab.height_m,
+        tab.n_bins,
+        tab.n_height,
+        tab.t_max_s,
+        tab.max_target_speed_mps,
+        tab.seeker_m,
+        scr.rows,
+        scr.pos,
+        scr.vel,
+        scr.asset_idx,
+        scr.t_asset,
+        scr.value,
+        scr.t_by,
+        scr.closing_m,
+        scr.ident,
+        scr.changed,
+        scr.categories,
+        scr.may_shoot,
+    )
 
 
 def _may_launch(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
