@@ -125,7 +125,7 @@ def fdc_stage(w: World, t_s: float) -> None:
                 scr.view(t_s, k, changed),
             )
             shots = res.shots
-        for row in changed:
+        for row in changed.tolist() if changed.size else ():
             obj = int(tracks.truth_idx[row])
             w.events.add(
                 t_s,
@@ -278,9 +278,9 @@ def _screen(w: World, scr: _Screen, t_s: float) -> tuple[int, bool]:
 
 def _may_launch(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
     """False if ``decide`` of unit ``f_idx`` on the step's view (k tracks) orders no launch:
-    no track with an acceptable launch (``accept_screen_kernel``) that the unit may engage
-    with the engagements as they are (``held_by_others``, ``allowed_shots``), or no
-    engagement to spare. True does not mean a launch."""
+    no track with an acceptable launch (``accept_screen_kernel``) that doctrine allows a
+    shot now (``allowed_shots``) and not enough other units engage (``held_by_others``),
+    or no engagement to spare. True does not mean a launch."""
     fdc = w.fdcs[f_idx]
     if not _acceptable(w, scr, f_idx, k, t_s):
         return False
@@ -289,22 +289,19 @@ def _may_launch(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> bool:
         return False
     idx = np.flatnonzero(scr.acceptable[:k])
     rows = scr.rows[idx]
-    if len(w.fdcs) > 1:
-        held = held_by_others(w.fdcs, f_idx)
-        if held:
-            limit = w.scenario.doctrine.fire_units_per_target
-            if limit <= 0:
-                return False
-            tids = fdc.tracks.track_id[rows]
-            free = np.ones(idx.size, dtype=bool)
-            for tid, units in held.items():
-                if units >= limit:
-                    free &= tids != tid
-            idx, rows = idx[free], rows[free]
-    if idx.size == 0:
+    doctrine = w.scenario.doctrine
+    shots = allowed_shots(fdc, fdc.tracks, rows, scr.categories[idx], doctrine, t_s)
+    if not (shots > 0).any():
         return False
-    shots = allowed_shots(fdc, fdc.tracks, rows, scr.categories[idx], w.scenario.doctrine, t_s)
-    return bool((shots > 0).any())
+    held = held_by_others(w.fdcs, f_idx) if len(w.fdcs) > 1 else None
+    if not held:
+        return True
+    limit = doctrine.fire_units_per_target
+    if limit <= 0:
+        return False
+    blocked = {tid for tid, units in held.items() if units >= limit}
+    tids = fdc.tracks.track_id[rows].tolist()
+    return any(n > 0 and tid not in blocked for n, tid in zip(shots.tolist(), tids, strict=True))
 
 
 def _acceptable(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> int:
