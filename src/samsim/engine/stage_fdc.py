@@ -343,9 +343,20 @@ def _acceptable(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> int:
     )
 
 
+_SUMS_MATCH: dict[float, bool] = {}  # compiled_sums_match by sphere radius [m]
+
+
+def _sums_match(frame) -> bool:
+    radius_m = float(frame.radius_m)
+    if radius_m not in _SUMS_MATCH:
+        _SUMS_MATCH[radius_m] = compiled_sums_match(frame)
+    return _SUMS_MATCH[radius_m]
+
+
 def _screen_of(w: World) -> _Screen | None:
     """The World's ``_Screen``; None where the screen does not apply (planning without
-    fly-out tables, units on different pictures or IFF windows, shared launchers)."""
+    fly-out tables, units on different pictures or IFF windows, shared launchers, or
+    numpy summing in another order than the compiled view, ``compiled_sums_match``)."""
     scr = _LAST_SCREEN[0]
     if scr is not None and scr.fdcs is w.fdcs:
         return scr
@@ -357,7 +368,6 @@ def _screen_of(w: World) -> _Screen | None:
     own_all = np.concatenate(own) if own else np.zeros(0, np.int64)
     ok = (
         len(fdcs) > 0
-        and compiled_sums_match(w.frame)
         and bool(w.planning.flyout)
         and all(f.tracks is fdcs[0].tracks for f in fdcs)
         and len({f.params.iff_reply_window for f in fdcs}) == 1
@@ -366,6 +376,7 @@ def _screen_of(w: World) -> _Screen | None:
             x.dtype == np.float64 and x.flags.c_contiguous
             for x in (a.pos_enu_m, a.radius_m, a.value)
         )
+        and _sums_match(w.frame)
     )
     if not ok:
         _LAST_SCREEN[0] = None
