@@ -19,6 +19,7 @@ from samsim.fire_control import Engagement, decide, fire_round, service_reloads
 from samsim.fire_control.evaluate import ThreatAssessment
 from samsim.fire_control.fdc import (
     PictureView,
+    PlanningTable,
     accept_screen_kernel,
     allowed_shots,
     assess_kills,
@@ -29,6 +30,8 @@ from samsim.fire_control.fdc import (
     view_picture,
 )
 from samsim.fire_control.identify import ENGAGEABLE_TABLE, ID_NAMES
+from samsim.fire_control.launchers import Launchers
+from samsim.geo import LocalFrame
 from samsim.interceptors import FLYING
 from samsim.interceptors.envelope import ReachTables
 from samsim.threats import ALLEGIANCE_NAMES
@@ -148,7 +151,11 @@ class _Screen:
     """What ``fdc_stage`` keeps of one World between steps: the units' constants for
     ``cycle_screen_kernel`` and its output buffers (capacity-sized, reused)."""
 
-    fdcs: list  # the World's FDC list (identity tells the World)
+    # The World this is of, told by identity: its FDCs, planning table, launchers, frame.
+    fdcs: list
+    planning: PlanningTable
+    launchers: Launchers
+    frame: LocalFrame
     radius_m: float
     iff_reply_window: int
     own_all: np.ndarray  # launcher rows of every unit, unit after unit
@@ -346,7 +353,7 @@ def _acceptable(w: World, scr: _Screen, f_idx: int, k: int, t_s: float) -> int:
 _SUMS_MATCH: dict[float, bool] = {}  # compiled_sums_match by sphere radius [m]
 
 
-def _sums_match(frame) -> bool:
+def _sums_match(frame: LocalFrame) -> bool:
     radius_m = float(frame.radius_m)
     if radius_m not in _SUMS_MATCH:
         _SUMS_MATCH[radius_m] = compiled_sums_match(frame)
@@ -358,7 +365,13 @@ def _screen_of(w: World) -> _Screen | None:
     fly-out tables, units on different pictures or IFF windows, shared launchers, or
     numpy summing in another order than the compiled view, ``compiled_sums_match``)."""
     scr = _LAST_SCREEN[0]
-    if scr is not None and scr.fdcs is w.fdcs:
+    if (
+        scr is not None
+        and scr.fdcs is w.fdcs
+        and scr.planning is w.planning
+        and scr.launchers is w.launchers
+        and scr.frame is w.frame
+    ):
         return scr
     fdcs = w.fdcs
     a = w.assets
@@ -383,6 +396,9 @@ def _screen_of(w: World) -> _Screen | None:
         return None
     scr = _Screen(
         fdcs,
+        w.planning,
+        ln,
+        w.frame,
         float(w.frame.radius_m),
         int(fdcs[0].params.iff_reply_window),
         own_all,
