@@ -1,7 +1,7 @@
 """CPU time of each engine stage per replication, and a cProfile of the FDC stage.
 
 Run:  python benchmarks/fdc_stage.py [--scenario taiwan_north] [--replications 3]
-                                     [--replication 0] [--top 25]
+                                     [--replication 0] [--top 25] [--no-peer]
 
 One process (one core). After a warm-up replication that loads the numba
 kernels, the same replication is run ``--replications`` times with each stage
@@ -10,8 +10,12 @@ accumulator; the table gives the least CPU seconds per replication of each
 stage over those runs (the least is the least disturbed by other processes on
 a shared machine) and the number of calls. Then one more replication runs with
 cProfile switched on inside ``fdc_stage`` only, and its top entries by own time
-are printed. To compare two versions of the code, run this file with
-``PYTHONPATH`` pointing at each version's ``src``.
+are printed. Last (unless ``--no-peer``), the peer: the CPU seconds of the FDC stage
+per replication with ``fdc_stage`` and with ``fdc_stage_reference`` (the stage without
+its compiled screen and uplink, the same events), the two run alternately
+``--replications`` times each, the least of each and their ratio. To compare two
+versions of the code, run this file with ``PYTHONPATH`` pointing at each version's
+``src``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pathlib import Path
 
 import samsim
 import samsim.engine.run as run
+from samsim.engine import stage_fdc
 from samsim.scenario import load_scenario
 
 STAGES = ("threat_stage", "interceptor_stage", "sensor_and_track_stage", "fdc_stage")
@@ -45,6 +50,7 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--replication", type=int, default=0, help="replication number to run")
     ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--no-peer", action="store_true", help="skip fdc_stage_reference")
     args = ap.parse_args()
 
     sc, cat = load_scenario(_scenario_path(args.scenario))
@@ -108,6 +114,38 @@ def main() -> None:
     pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(args.top)
     print("\ncProfile of fdc_stage (one replication, own time):")
     print(out.getvalue())
+    if args.no_peer:
+        return
+
+    def stage_cpu(stage) -> float:
+        spent = [0.0]
+
+        def timed_stage(*a, **k):
+            t = time.process_time()
+            try:
+                return stage(*a, **k)
+            finally:
+                spent[0] += time.process_time() - t
+
+        run.fdc_stage = timed_stage
+        try:
+            run.run_replication(sc, cat, args.replication)
+        finally:
+            run.fdc_stage = fdc
+        return spent[0]
+
+    peers = {"fdc_stage": fdc, "fdc_stage_reference": stage_fdc.fdc_stage_reference}
+    least = dict.fromkeys(peers, float("inf"))
+    for _ in range(args.replications):
+        for name, stage in peers.items():
+            least[name] = min(least[name], stage_cpu(stage))
+    print(f"FDC stage alone, least of {args.replications} alternate runs of each")
+    print("| FDC stage | CPU s per replication |")
+    print("|---|---:|")
+    for name, cpu_s in least.items():
+        print(f"| {name} | {cpu_s:.3f} |")
+    ratio = least["fdc_stage_reference"] / least["fdc_stage"]
+    print(f"fdc_stage_reference / fdc_stage: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

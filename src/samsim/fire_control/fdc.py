@@ -55,6 +55,7 @@ from samsim.interceptors.envelope import (
     REACH_SLACK_S,
     RESERVE,
     ReachTables,
+    _solve_kernel,
     arrival_state,
     may_intercept,
     may_intercept_types,
@@ -62,7 +63,7 @@ from samsim.interceptors.envelope import (
 )
 from samsim.scenario.models import Doctrine
 from samsim.threats.state import CATEGORIES, CATEGORY_CODE
-from samsim.tracking.table import TrackTable
+from samsim.tracking.table import CONFIRMED, TrackTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -655,6 +656,8 @@ def decide(
             k, frame, launchers, ready, pos[cols], vel[cols], t_reach[cols]
         )
         ok &= has[:, None]
+        if not ok.any():  # Pk 0 and no intercept time: as initialised
+            continue
         pk[:, cols, k] = planning.pk_of(
             k,
             cats[cols],
@@ -804,25 +807,9 @@ def _cycle_reach_kernel(
     seeker_m,
     reach,
 ):  # pragma: no cover - compiled
-    # The unit's ready launchers (``Launchers.ready``) and the types they hold.
     n_k = reach.shape[0]
-    ready = np.empty(own.shape[0], dtype=np.int64)
-    n_ready = 0
-    for i in range(own.shape[0]):
-        ln = own[i]
-        total = 0
-        for k in range(rounds.shape[1]):
-            total += rounds[ln, k]
-        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
-            ready[n_ready] = ln
-            n_ready += 1
-    l_pos = np.empty((n_ready, 3))
-    has = np.empty((n_ready, n_k), dtype=np.bool_)
-    for a in range(n_ready):
-        for c in range(3):
-            l_pos[a, c] = launcher_pos[ready[a], c]
-        for k in range(n_k):
-            has[a, k] = rounds[ready[a], k] > 0
+    _, l_pos, has = _unit_ready(own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k)
+    n_ready = l_pos.shape[0]
     col = np.empty(n_ready, dtype=np.bool_)
     found = False
     for j in range(rows.shape[0]):
@@ -865,6 +852,371 @@ def _cycle_reach_kernel(
                 )
             found = found or reach[k, j]
     return found
+
+
+@jit
+def _unit_ready(
+    own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
+):  # pragma: no cover - compiled
+    """Rows (n,) and positions (n, 3) [m] of a unit's ready launchers (``Launchers.ready``)
+    among ``own``, and the types (n, n_k) each holds."""
+    ready = np.empty(own.shape[0], dtype=np.int64)
+    n_ready = 0
+    for i in range(own.shape[0]):
+        ln = own[i]
+        total = 0
+        for k in range(rounds.shape[1]):
+            total += rounds[ln, k]
+        if total > 0 and next_ready_s[ln] <= now_s and np.isnan(reload_done_s[ln]):
+            ready[n_ready] = ln
+            n_ready += 1
+    l_pos = np.empty((n_ready, 3))
+    has = np.empty((n_ready, n_k), dtype=np.bool_)
+    for a in range(n_ready):
+        for c in range(3):
+            l_pos[a, c] = launcher_pos[ready[a], c]
+        for k in range(n_k):
+            has[a, k] = rounds[ready[a], k] > 0
+    return ready[:n_ready], l_pos, has
+
+
+@jit
+def norm_order(x, y, z):  # pragma: no cover - compiled
+    """|(x, y, z)| summed in the order of ``np.linalg.norm(a, axis=1)`` on (k, 3) rows."""
+    return np.sqrt((x * x + y * y) + z * z)
+
+
+@jit
+def altitude_order(x, y, z, radius):  # pragma: no cover - compiled
+    """``LocalFrame.altitude_m`` of one ENU point [m]: its distance from the sphere's centre
+    (0, 0, -radius) less the radius, summed in the order of its ``np.einsum`` (the
+    x86 4-lane vector order; ``compiled_sums_match`` checks it on this machine)."""
+    ex, ny, uz = x - 0.0, y - 0.0, z - (-radius)
+    return np.sqrt((ex * ex + uz * uz) + ny * ny) - radius
+
+
+@jit
+def _sums_kernel(pos, vel, radius, speed, alt):  # pragma: no cover - compiled
+    for j in range(pos.shape[0]):
+        speed[j] = norm_order(vel[j, 0], vel[j, 1], vel[j, 2])
+        alt[j] = altitude_order(pos[j, 0], pos[j, 1], pos[j, 2], radius)
+
+
+def compiled_sums_match(frame: LocalFrame, n: int = 2048, seed: int = 0) -> bool:
+    """Whether ``norm_order`` and ``altitude_order`` give, bit for bit, what
+    ``np.linalg.norm`` and ``frame.altitude_m`` give on this machine, on ``n`` random
+    vectors over six orders of magnitude (numpy's summation order may depend on the
+    CPU's vector instructions; the compiled picture is used only where they agree)."""
+    rng = np.random.default_rng(seed)
+    pos = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(0.0, 6.0, size=(n, 3))
+    vel = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(-1.0, 4.0, size=(n, 3))
+    speed, alt = np.empty(n), np.empty(n)
+    _sums_kernel(pos, vel, float(frame.radius_m), speed, alt)
+    return bool(
+        np.array_equal(speed, np.linalg.norm(vel, axis=1))
+        and np.array_equal(alt, frame.altitude_m(pos))
+    )
+
+
+@jit
+def cycle_screen_kernel(
+    status,
+    x,
+    time_s,
+    born_s,
+    t_ident,
+    interrogations,
+    civil,
+    friend,
+    now_s,
+    radius,
+    window,
+    hostile_s,
+    a_pos,
+    a_radius,
+    a_value,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    reloads_left,
+    launcher_pos,
+    own_all,
+    own_start,
+    due,
+    detect_s,
+    allowed,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    rows,
+    pos,
+    vel,
+    asset_idx,
+    t_asset,
+    value,
+    t_by,
+    closing_m,
+    ident,
+    changed,
+    categories,
+    may_shoot,
+):  # pragma: no cover - compiled
+    """``view_picture`` of a shared picture, then, per fire unit due to decide, whether
+    ``_cycle_reach`` could find anything with no track held by other units.
+
+    Fills the view's arrays (``rows`` ... ``categories``, first k rows, capacity-sized
+    buffers) and ``may_shoot`` (n_fdc,): False where ``decide`` of that unit, with the
+    launchers as they are now, returns no launch order whatever the other units engage.
+    Returns k (confirmed tracks) and whether any launcher has a reload left or under way.
+    Unit f's launchers are ``own_all[own_start[f]:own_start[f + 1]]``; ``due`` (n_fdc,)
+    the units to screen, ``detect_s`` (n_fdc,) their detect-to-launch delays [s].
+    """
+    k = 0
+    for r in range(status.shape[0]):
+        if status[r] == CONFIRMED:
+            rows[k] = r
+            k += 1
+    speed = np.empty(k)
+    alt = np.empty(k)
+    for j in range(k):
+        r = rows[j]
+        dt = now_s - time_s[r]
+        for c in range(3):
+            pos[j, c] = x[r, c] + x[r, 3 + c] * dt
+            vel[j, c] = x[r, 3 + c]
+        speed[j] = norm_order(vel[j, 0], vel[j, 1], vel[j, 2])
+        alt[j] = altitude_order(pos[j, 0], pos[j, 1], pos[j, 2], radius)
+    _picture_kernel(
+        rows[:k],
+        pos[:k],
+        vel[:k],
+        speed,
+        alt,
+        a_pos,
+        a_radius,
+        a_value,
+        t_ident,
+        interrogations,
+        civil,
+        friend,
+        window,
+        hostile_s,
+        _CATEGORY_CODES,
+        asset_idx[:k],
+        t_asset[:k],
+        value[:k],
+        t_by[:k],
+        closing_m[:k],
+        ident[:k],
+        changed[:k],
+        categories[:k],
+    )
+    any_reload = False
+    for ln in range(reloads_left.shape[0]):
+        if reloads_left[ln] > 0 or not np.isnan(reload_done_s[ln]):
+            any_reload = True
+    n_k = n_height.shape[0]
+    for f in range(due.shape[0]):
+        may_shoot[f] = False
+        if not due[f] or k == 0:
+            continue
+        _, l_pos, has = _unit_ready(
+            own_all[own_start[f] : own_start[f + 1]],
+            rounds,
+            next_ready_s,
+            reload_done_s,
+            launcher_pos,
+            now_s,
+            n_k,
+        )
+        n_ready = l_pos.shape[0]
+        if n_ready == 0:
+            continue
+        col = np.empty(n_ready, dtype=np.bool_)
+        for j in range(k):
+            if not allowed[ident[j]] or asset_idx[j] < 0:
+                continue
+            if not now_s - born_s[rows[j]] >= detect_s[f]:
+                continue
+            for kk in range(n_k):
+                if n_height[kk] < 2:
+                    for a in range(n_ready):
+                        if has[a, kk]:
+                            may_shoot[f] = True
+                elif target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    kk,
+                    radius,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                ):
+                    may_shoot[f] = True
+                if may_shoot[f]:
+                    break
+            if may_shoot[f]:
+                break
+    return k, any_reload
+
+
+@jit
+def accept_screen_kernel(
+    k_view,
+    ident,
+    allowed,
+    asset_idx,
+    t_asset,
+    rows,
+    born_s,
+    now_s,
+    detect_s,
+    own,
+    rounds,
+    next_ready_s,
+    reload_done_s,
+    launcher_pos,
+    elevation_idx,
+    pos,
+    vel,
+    radius,
+    reach_m,
+    height_m,
+    n_bins,
+    n_height,
+    t_max_s,
+    max_speed,
+    seeker_m,
+    grids,
+    min_accel,
+    min_range,
+    acceptable,
+):  # pragma: no cover - compiled
+    """The tracks of the view (first ``k_view`` rows) on which some ready launcher of a
+    unit (``own``) has a launch ``solve_intercepts`` accepts, among those the unit may
+    engage now and ``_cycle_reach`` lets through with no track held by other units:
+    ``decide`` of the unit orders launches on no other track. Marks them in
+    ``acceptable`` (k_view,) and returns their number; a track a type without fly-out
+    tables could reach is marked too (``decide`` says). ``elevation_idx`` (L, K): each
+    launcher's table per type (``FlyoutSet.elevation_index``); ``grids``: per type its
+    ``FlyoutSet.grids``, ``min_accel`` and ``min_range`` (K,) its planning limits."""
+    n_k = n_height.shape[0]
+    ready, l_pos, has = _unit_ready(
+        own, rounds, next_ready_s, reload_done_s, launcher_pos, now_s, n_k
+    )
+    n_ready = ready.shape[0]
+    for j in range(k_view):
+        acceptable[j] = False
+    if n_ready == 0:
+        return 0
+    cand = np.zeros((n_k, k_view), dtype=np.bool_)
+    col = np.empty(n_ready, dtype=np.bool_)
+    for j in range(k_view):
+        if not allowed[ident[j]] or asset_idx[j] < 0:
+            continue
+        if not now_s - born_s[rows[j]] >= detect_s:
+            continue
+        for kk in range(n_k):
+            if n_height[kk] < 2:
+                for a in range(n_ready):
+                    if has[a, kk]:
+                        acceptable[j] = True
+            else:
+                cand[kk, j] = target_may_reach(
+                    l_pos,
+                    has,
+                    pos,
+                    vel,
+                    t_asset,
+                    j,
+                    kk,
+                    radius,
+                    reach_m,
+                    height_m,
+                    n_bins,
+                    n_height,
+                    t_max_s,
+                    max_speed,
+                    seeker_m,
+                    col,
+                )
+    for kk in range(n_k):
+        n_t = 0
+        for j in range(k_view):
+            n_t += cand[kk, j]
+        n_l = 0
+        for a in range(n_ready):
+            n_l += has[a, kk]
+        if n_t == 0 or n_l == 0:
+            continue
+        lp = np.empty((n_l, 3))
+        le = np.empty(n_l, dtype=np.int64)
+        i = 0
+        for a in range(n_ready):
+            if has[a, kk]:
+                for c in range(3):
+                    lp[i, c] = l_pos[a, c]
+                le[i] = elevation_idx[ready[a], kk]
+                i += 1
+        tp = np.empty((n_t, 3))
+        tv = np.empty((n_t, 3))
+        ta = np.empty(n_t)
+        i = 0
+        for j in range(k_view):
+            if cand[kk, j]:
+                for c in range(3):
+                    tp[i, c] = pos[j, c]
+                    tv[i, c] = vel[j, c]
+                ta[i] = t_asset[j]
+                i += 1
+        ok = np.zeros((n_l, n_t), dtype=np.bool_)
+        t_out = np.empty((n_l, n_t))
+        pip = np.empty((n_l, n_t, 3))
+        g = grids[kk]
+        _solve_kernel(
+            lp,
+            le,
+            tp,
+            tv,
+            ta,
+            radius,
+            g[0],
+            g[1],
+            g[2],
+            g[3],
+            g[4],
+            g[5],
+            min_accel[kk],
+            min_range[kk],
+            max_speed[kk],
+            ok,
+            t_out,
+            pip,
+        )
+        i = 0
+        for j in range(k_view):
+            if cand[kk, j]:
+                for a in range(n_l):
+                    if ok[a, i]:
+                        acceptable[j] = True
+                i += 1
+    n = 0
+    for j in range(k_view):
+        n += acceptable[j]
+    return n
 
 
 def _adaptive_looks(
