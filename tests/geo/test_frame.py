@@ -113,3 +113,13 @@ def test_local_axes_tilt_with_the_earth(frame):
     assert tilt_deg == pytest.approx(111_000.0 / frame.radius_m * 180 / math.pi, rel=1e-2)
     # the origin's own axes are the frame's
     np.testing.assert_allclose(frame.local_axes(np.zeros(3)), np.eye(3), atol=1e-9)
+
+
+def test_altitude_is_the_distance_from_the_centre_less_the_radius(frame):
+    """altitude_m sums its squares in a written order (the same on every CPU); it is
+    the Euclidean distance from the sphere's centre less the radius to rounding."""
+    rng = np.random.default_rng(3)
+    pos = rng.normal(size=(500, 3)) * 10.0 ** rng.uniform(0, 6, size=(500, 3))
+    dist = np.sqrt(((pos - frame.centre_m) ** 2).sum(axis=1))
+    np.testing.assert_allclose(frame.altitude_m(pos) + frame.radius_m, dist, rtol=1e-15)
+    assert frame.altitude_m(pos[7]) == frame.altitude_m(pos[7:8])[0]  # one point or rows

@@ -420,7 +420,7 @@ def view_picture(
     rows = tracks.confirmed()
     pos = tracks.position_at(rows, now_s)
     vel = tracks.x[rows, 3:]
-    speed = np.linalg.norm(vel, axis=1)
+    speed = speed_mps(vel)
     alt = frame.altitude_m(pos) if rows.size else np.zeros(0)
     k, n_a = rows.size, len(asset_pos_m)
     threat = ThreatAssessment(
@@ -880,17 +880,23 @@ def _unit_ready(
     return ready[:n_ready], l_pos, has
 
 
+def speed_mps(vel_mps: NDArray) -> NDArray:
+    """Speeds [m/s] of velocity rows (k, 3), the squares summed as written, not by a
+    reduction whose order may follow the CPU's vector width (``norm_order`` repeats it)."""
+    v = vel_mps
+    return np.sqrt((v[:, 0] * v[:, 0] + v[:, 1] * v[:, 1]) + v[:, 2] * v[:, 2])
+
+
 @jit
 def norm_order(x, y, z):  # pragma: no cover - compiled
-    """|(x, y, z)| summed in the order of ``np.linalg.norm(a, axis=1)`` on (k, 3) rows."""
+    """|(x, y, z)| summed in the order of ``speed_mps``."""
     return np.sqrt((x * x + y * y) + z * z)
 
 
 @jit
 def altitude_order(x, y, z, radius):  # pragma: no cover - compiled
     """``LocalFrame.altitude_m`` of one ENU point [m]: its distance from the sphere's centre
-    (0, 0, -radius) less the radius, summed in the order of its ``np.einsum`` (the
-    x86 4-lane vector order; ``compiled_sums_match`` checks it on this machine)."""
+    (0, 0, -radius) less the radius, summed in its order."""
     ex, ny, uz = x - 0.0, y - 0.0, z - (-radius)
     return np.sqrt((ex * ex + uz * uz) + ny * ny) - radius
 
@@ -904,17 +910,17 @@ def _sums_kernel(pos, vel, radius, speed, alt):  # pragma: no cover - compiled
 
 def compiled_sums_match(frame: LocalFrame, n: int = 2048, seed: int = 0) -> bool:
     """Whether ``norm_order`` and ``altitude_order`` give, bit for bit, what
-    ``np.linalg.norm`` and ``frame.altitude_m`` give on this machine, on ``n`` random
-    vectors over six orders of magnitude (numpy's summation order may depend on the
-    CPU's vector instructions; the compiled picture is used only where they agree)."""
+    ``speed_mps`` and ``frame.altitude_m`` give on this machine, on ``n`` random
+    vectors over six orders of magnitude. Both sides sum in the same written order,
+    so this holds wherever compiled and numpy arithmetic are both plain IEEE; it
+    is a guard (the compiled picture is used only where it holds)."""
     rng = np.random.default_rng(seed)
     pos = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(0.0, 6.0, size=(n, 3))
     vel = rng.normal(size=(n, 3)) * 10.0 ** rng.uniform(-1.0, 4.0, size=(n, 3))
     speed, alt = np.empty(n), np.empty(n)
     _sums_kernel(pos, vel, float(frame.radius_m), speed, alt)
     return bool(
-        np.array_equal(speed, np.linalg.norm(vel, axis=1))
-        and np.array_equal(alt, frame.altitude_m(pos))
+        np.array_equal(speed, speed_mps(vel)) and np.array_equal(alt, frame.altitude_m(pos))
     )
 
 

@@ -79,8 +79,16 @@ class LocalFrame:
         return self.centre_m + rel / length * (self.radius_m + np.asarray(alt_m)[..., None])
 
     def altitude_m(self, pos_enu_m: NDArray) -> NDArray:
-        """Height above the local sphere [m] of ENU points (..., 3)."""
-        return norm(pos_enu_m - self.centre_m) - self.radius_m
+        """Height above the local sphere [m] of ENU points (..., 3).
+
+        The squares are summed as (east + up) + north, written out: a reduction
+        such as ``np.einsum`` sums in an order that follows the CPU's vector
+        width, and compiled kernels that repeat this sum
+        (``fire_control.fdc.altitude_order``) must give the same bits everywhere.
+        """
+        rel = np.asarray(pos_enu_m) - self.centre_m
+        e, n, u = rel[..., 0], rel[..., 1], rel[..., 2]
+        return np.sqrt((e * e + u * u) + n * n) - self.radius_m
 
     def up_unit(self, pos_enu_m: NDArray) -> NDArray:
         """Local vertical (unit vector away from the centre) at ENU points (..., 3)."""
