@@ -35,9 +35,9 @@ def _run(data: dict, monkeypatch, compiled: bool, group_max: int | None = None):
         calls["general"] += 1
         return general(*a)
 
-    def count_track(*a):
+    def count_track(*a, **kw):
         calls["track"] += 1
-        return track(*a)
+        return track(*a, **kw)
 
     monkeypatch.setattr(ss, "_stage_general", count_general)
     monkeypatch.setattr(ss, "_track", count_track)

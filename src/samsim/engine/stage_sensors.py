@@ -38,7 +38,7 @@ from samsim.sensors.visibility import refraction_per_m2, visible_pairs
 from samsim.tracking import Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.tracking._step_kernels import DONE, FREE, _pairwise_sum, rows_holding, step_batch
-from samsim.tracking.tracker import COMPILED_GROUP_MAX, _compiled_params
+from samsim.tracking.tracker import COMPILED_GROUP_MAX, _compiled_params, _step_groups_compiled
 from samsim.world import World
 
 # Global nearest neighbour throughout: the engine's false alarms (at the catalog
@@ -220,10 +220,17 @@ def _empty_measurements() -> Measurements:
     )
 
 
-def _track(w: World, batch: _Batch, t1_s: float) -> None:
+def _track(w: World, batch: _Batch, t1_s: float, handed_back: bool = False) -> None:
+    """The tracker step of one batch, and its events. ``handed_back``: the compiled
+    step (``step_batch``) just handed this batch back on this very table, so it goes
+    straight to the step by groups that ``tracker.step`` would try next."""
     picture = w.picture
     air = w.air
-    res = track_step(picture, batch.meas, _looked(picture, batch.looked_ids), t1_s, TRACKER)
+    looked = _looked(picture, batch.looked_ids)
+    if handed_back and TRACKER.association == "gnn" and TRACKER.backend == "numba":
+        res = _step_groups_compiled(picture, batch.meas, looked, t1_s, TRACKER)
+    else:
+        res = track_step(picture, batch.meas, looked, t1_s, TRACKER)
     for row in res.confirmed:
         obj = int(picture.truth_idx[row])
         w.events.add(
@@ -312,7 +319,7 @@ def _radar_stage(w: World, t1_s: float, dt_s: float) -> None:
             else:
                 lo, hi = int(bounds[s]), int(bounds[s + 1])
                 batch = _Batch(float(means[b]), _rows(meas, lo, hi), looked_by[look_ri == s])
-            _track(w, batch, t1_s)
+            _track(w, batch, t1_s, handed_back=b == stop)
     radars.beam_az_rad = beam
 
 

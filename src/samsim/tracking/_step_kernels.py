@@ -338,16 +338,53 @@ def _ball_pairs(points, radius, targets):
                     out_j[n] = j
                     n += 1
         return out_i[:n].copy(), out_j[:n].copy()
+    # Each point's bucket and the bucket's largest radius (NaN radii find nothing).
     bucket = np.empty(kp, np.int64)
     for i in range(kp):
-        bucket[i] = math.ceil(math.log2(_max_nan(radius[i], 1.0)))
+        lg = math.log2(_max_nan(radius[i], 1.0))
+        # NaN radii get a bucket of their own, infinite ones one past the largest double's
+        bucket[i] = -1 if lg != lg else (1025 if lg > 1024.0 else math.ceil(lg))
+    b0 = bucket.min()
+    tops = np.full(bucket.max() - b0 + 1, -math.inf)
+    for i in range(kp):
+        if radius[i] > tops[bucket[i] - b0]:
+            tops[bucket[i] - b0] = radius[i]
+    # Targets by east coordinate: a point looks only at those whose east offset
+    # alone could be within its bucket's radius (a superset of its pairs, since a
+    # rounded sum of squares is never below one of its terms), then tests those
+    # in target order. Cost grows with points x log(targets) + candidates, not
+    # with points x targets.
+    n_fin = 0
+    fin = np.empty(kt, np.int64)
+    for j in range(kt):
+        if targets[j, 0] == targets[j, 0]:
+            fin[n_fin] = j
+            n_fin += 1
+    fin = fin[:n_fin]
+    east = np.empty(n_fin)
+    for q in range(n_fin):
+        east[q] = targets[fin[q], 0]
+    by_east = np.argsort(east, kind="mergesort")
+    east_sorted = np.empty(n_fin)
+    for q in range(n_fin):
+        east_sorted[q] = east[by_east[q]]
+    cand = np.empty(n_fin, np.int64)
     for i in range(kp):
         top = radius[i]
-        for k in range(kp):
-            if bucket[k] == bucket[i] and radius[k] > top:
-                top = radius[k]
+        px = points[i, 0]
+        if not (top == top and px == px):
+            continue
+        top = tops[bucket[i] - b0]
         ub = top * top
-        for j in range(kt):
+        reach = top * 1.000001 + 1e-6
+        lo = np.searchsorted(east_sorted, px - reach, side="left")
+        hi = np.searchsorted(east_sorted, px + reach, side="right")
+        m = hi - lo
+        for q in range(m):
+            cand[q] = fin[by_east[lo + q]]
+        picked = np.sort(cand[:m])
+        for q in range(m):
+            j = picked[q]
             d0 = points[i, 0] - targets[j, 0]
             d1 = points[i, 1] - targets[j, 1]
             d2 = points[i, 2] - targets[j, 2]
