@@ -74,7 +74,12 @@ N_FLOAT_PARAMS = 25
 I_USE_IMM, I_CONFIRM_HITS, I_CONFIRM_LOOKS, I_ONE_POINT_MISSES, I_DELETE_MISSES, I_KNN = range(6)
 N_INT_PARAMS = 6
 
-DENSE_LIMIT = 2_500  # assign.DENSE_LIMIT: largest dense block of an assignment
+# Largest rows x columns block of an assignment the compiled step solves densely
+# (Kuhn-Munkres). The array code (assign.DENSE_LIMIT) switches to LAPJVsp at 2,500
+# cells; both find the least-cost matching, so they differ only where two matchings
+# cost exactly the same. Dense raids (ten times taiwan_north's) form components of up to
+# ~12,000 cells, which would otherwise go back to Python and be gated a second time.
+DENSE_LIMIT = 16_384
 DENSE_PAIRS = 4096  # tracker.DENSE_PAIRS: most candidates compared without KD-trees
 
 # step_batch outcomes
