@@ -24,14 +24,24 @@ from samsim.store import create_study, open_study
 from samsim.sweep import LocalBackend, load_sweep, point_target, run_sweep, runner
 
 BASE = Path(samsim.__file__).parent / "scenarios" / "single_battery.yaml"
+TAIWAN = Path(samsim.__file__).parent / "scenarios" / "taiwan_north.yaml"
 SMALL = Path(__file__).parent / "data" / "small_sweep.yaml"
 N_REPLICATIONS = 6  # 3 points x 2 replications
 CLI = [sys.executable, "-c", "from samsim.cli import main; main()"]
 
 
 def _sweep_file(tmp_path: Path) -> Path:
-    data = yaml.safe_load(SMALL.read_text())
-    data["base"] = str(BASE)
+    """The sweep these tests kill and resume: taiwan_north with 1, 6 or 16 cruise
+    missiles in its cruise-missile raid. A replication takes about a CPU second, so
+    that a kill lands in the middle of the sweep (small_sweep.yaml's take 0.05 s)."""
+    data = {
+        "name": "kill_sweep",
+        "description": "taiwan_north's cruise-missile raid size (test case)",
+        "base": str(TAIWAN),
+        "seed": 20240601,
+        "replications": 2,
+        "grid": [{"path": "raids[3].count", "name": "cruise_missiles", "values": [1, 6, 16]}],
+    }
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -352,7 +352,7 @@ def test_a_run_reports_progress_and_gives_the_results_of_samsim_run(client, serv
 def test_a_run_can_be_cancelled(client, server):
     data = parse_yaml(reference_scenario("taiwan_north").read_text())
     sid = client.post("/api/scenarios", json={"scenario": data}).json()["id"]
-    run = client.post("/api/runs", json={"scenario_id": sid, "replications": 3}).json()
+    run = client.post("/api/runs", json={"scenario_id": sid, "replications": 8}).json()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         cur = client.get(f"/api/runs/{run['id']}").json()

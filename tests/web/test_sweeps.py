@@ -37,20 +37,18 @@ SWEEP = {
     "set": {"duration_s": 300},
     "grid": [{"path": "raids[0].count", "name": "drones", "values": [2, 4]}],
 }
-# the same sweep as a file for the command line, over the shipped scenario file
-SWEEP_FILE = """\
-name: drones_2_4
-description: single_battery, shortened, with 2 or 4 drones
-base: single_battery.yaml
-seed: 2024
-replications: 2
-set:
-  duration_s: 300
-grid:
-  - path: raids[0].count
-    name: drones
-    values: [2, 4]
-"""
+# Sweeps that last seconds, so that progress can be seen within replications and a
+# worker killed in the middle of one (the engine runs single_battery's first 300 s in
+# about 0.05 CPU s, taiwan_north's 1,900 s in about 1 s).
+LONG_SWEEP = {
+    "name": "drones_12_14",
+    "description": "taiwan_north with 12 or 14 drones in its first raid",
+    "seed": 2024,
+    "replications": 2,
+    "set": {"duration_s": 1900},
+    "grid": [{"path": "raids[0].count", "name": "drones", "values": [12, 14]}],
+}
+LONG_SWEEP_FILE = yaml.safe_dump({**LONG_SWEEP, "base": "taiwan_north.yaml"}, sort_keys=False)
 JSON = {"content-type": "application/json"}
 METRICS = ("threats", "leakers", "kills", "interceptors_fired", "cost_exchange_ratio", "p_no_leak")
 
@@ -71,8 +69,16 @@ def scenario_id(client) -> str:
     return client.post("/api/scenarios", json={"scenario": data}).json()["id"]
 
 
-def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenario_id, tmp_path):
-    r = client.post("/api/sweeps", json={"scenario_id": scenario_id, "sweep": SWEEP})
+@pytest.fixture(scope="module")
+def long_scenario_id(client) -> str:
+    data = parse_yaml(_long_yaml())
+    return client.post("/api/scenarios", json={"scenario": data}).json()["id"]
+
+
+def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(
+    client, server, long_scenario_id, tmp_path
+):
+    r = client.post("/api/sweeps", json={"scenario_id": long_scenario_id, "sweep": LONG_SWEEP})
     assert r.status_code == 202, r.text
     sweep = r.json()
     assert sweep["status"] in ("queued", "running")
@@ -81,8 +87,8 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
     assert Path(sweep["study_path"]) == study_dir / "study.duckdb"
 
     # the command line on the equivalent file, in parallel with the server's workers
-    (tmp_path / "single_battery.yaml").write_text(reference_scenario("single_battery").read_text())
-    (tmp_path / "sweep.yaml").write_text(SWEEP_FILE)
+    (tmp_path / "taiwan_north.yaml").write_text(_long_yaml())
+    (tmp_path / "sweep.yaml").write_text(LONG_SWEEP_FILE)
     cli = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("samsim")),
@@ -136,7 +142,7 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
 
     # the same points, seeds and metrics, replication for replication
     with open_study(tmp_path / "cli") as cli_study, open_study(study_dir) as web_study:
-        assert web_study.info()["name"] == "drones_2_4"
+        assert web_study.info()["name"] == LONG_SWEEP["name"]
         assert [p["scenario_sha256"] for p in web_study.points()] == [
             p["scenario_sha256"] for p in cli_study.points()
         ]
@@ -148,10 +154,11 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
 
     res = client.get(f"/api/sweeps/{sweep['id']}/results").json()
     assert res["status"] == "done" and res["axes"][0]["name"] == "drones"
-    assert [p["params"] for p in res["points"]] == [{"raids[0].count": 2}, {"raids[0].count": 4}]
+    assert [p["params"] for p in res["points"]] == [{"raids[0].count": 12}, {"raids[0].count": 14}]
+    threats = [p["threats"]["mean"] for p in res["points"]]
+    assert threats[1] - threats[0] == 2  # two more drones in the first raid
     for got, exp in zip(res["points"], expected, strict=True):
         assert got["n"] == exp["n"] == 2
-        assert got["threats"]["mean"] == exp["params"]["raids[0].count"]
         for m in METRICS:
             for k in ("mean", "ci_low", "ci_high", "n"):
                 assert _same(got[m][k], exp["summary"][m][k]), (got["point"], m, k)
@@ -160,7 +167,7 @@ def test_a_sweep_runs_and_stores_what_samsim_sweep_stores(client, server, scenar
     rep = client.get(f"/api/sweeps/{sweep['id']}/report.html", timeout=300)
     assert rep.status_code == 200, rep.text[:300]
     assert rep.headers["content-type"].startswith("text/html")
-    assert "drones_2_4" in rep.text and rep.text.count("data:image/png;base64,") >= 4
+    assert LONG_SWEEP["name"] in rep.text and rep.text.count("data:image/png;base64,") >= 4
     assert "<script" not in rep.text
     (tmp_path / "dl").mkdir()
     for name in ("sweep.yaml", "base.yaml"):
@@ -184,7 +191,7 @@ def test_a_sweep_can_be_cancelled(client, server):
         "scenario": data,
         "sweep": {
             "name": "to_cancel",
-            "replications": 2,
+            "replications": 4,  # about 8 s: the cancel lands while it runs
             "grid": [{"path": "doctrine.shots_per_target.drone", "values": [1, 2]}],
         },
     }
@@ -204,7 +211,7 @@ def test_a_sweep_can_be_cancelled(client, server):
     cancel_s = time.perf_counter() - t0
     final = events[-1]
     assert final["status"] == "cancelled" and final["message"] == "cancelled by the user"
-    assert final["done"] < final["total"] == 4 and final["progress"] < 1.0
+    assert final["done"] < final["total"] == 8 and final["progress"] < 1.0
     assert cancel_s < 15.0, cancel_s  # a replication stops at its next step, not at its end
     res = client.get(f"/api/sweeps/{sweep['id']}/results").json()
     assert sum(p["n"] for p in res["points"]) == final["done"]
@@ -259,8 +266,8 @@ def test_a_killed_worker_is_replaced_and_the_sweep_completes_unchanged(client, s
     from samsim.scenario import scenario_from_data
     from samsim.sweep import replication_seed
 
-    sweep = dict(SWEEP, name="worker_killed", replications=1, set={"duration_s": 400})
-    started = client.post("/api/sweeps", json={"scenario_yaml": _small_yaml(), "sweep": sweep})
+    sweep = dict(LONG_SWEEP, name="worker_killed", replications=1)
+    started = client.post("/api/sweeps", json={"scenario_yaml": _long_yaml(), "sweep": sweep})
     assert started.status_code == 202, started.text
     sid = started.json()["id"]
     deadline = time.monotonic() + 120
@@ -277,11 +284,11 @@ def test_a_killed_worker_is_replaced_and_the_sweep_completes_unchanged(client, s
     assert _worker_pids(server.proc.pid) != pids  # a new worker took over
     # the results are those of the engine for each replication's seed
     res = client.get(f"/api/sweeps/{sid}/results").json()
-    data = parse_yaml(_small_yaml()) | {"duration_s": 400}
+    data = parse_yaml(_long_yaml()) | LONG_SWEEP["set"]
     for point in res["points"]:
         data["raids"][0]["count"] = point["params"]["raids[0].count"]
         sc, cat = scenario_from_data(data)
-        seed = replication_seed(SWEEP["seed"], point["point"], 0)
+        seed = replication_seed(LONG_SWEEP["seed"], point["point"], 0)
         expected = run_replication(sc, cat, 0, seed).metrics
         for key in ("threats", "kills", "leakers", "interceptors_fired"):
             assert point[key]["mean"] == expected[key], (point["point"], key)
@@ -291,6 +298,10 @@ def test_a_killed_worker_is_replaced_and_the_sweep_completes_unchanged(client, s
 
 def _small_yaml() -> str:
     return reference_scenario("single_battery").read_text()
+
+
+def _long_yaml() -> str:
+    return reference_scenario("taiwan_north").read_text()
 
 
 def _body(**sweep_changes) -> dict:
