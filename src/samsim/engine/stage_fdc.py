@@ -95,52 +95,75 @@ def fdc_stage(w: World, t_s: float) -> None:
         if not due_list[f_idx]:
             continue
         fdc.next_cycle_s = t_s + fdc.params.cycle_s
-        stale = False  # reloads serviced now: the screen saw the launchers before
-        if any_reload and _may_reload(w, fdc.launcher_idx):
-            stale = True
-            for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
-                w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
-        if fdc.engagements:
-            for tid, survived in assess_kills(fdc, t_s):
-                row = fdc.tracks.row_of(tid)
-                w.events.add(
-                    t_s,
-                    "kill_assessment",
-                    track_name(tid),
-                    fdc.name,
-                    fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
-                    "survived" if survived else "killed",
-                )
-        shots = ()
+        # Reloads serviced now: the screen saw the launchers before them.
+        stale = any_reload and _reloads(w, fdc, t_s)
+        _kill_assessments(w, fdc, t_s)
+        shots = []
         if stale or (may_shoot[f_idx] and _may_launch(w, scr, f_idx, k, t_s)):
-            res = decide(
-                fdc,
-                w.frame,
-                t_s,
-                w.launchers,
-                w.planning,
-                w.assets.pos_enu_m,
-                w.assets.radius_m,
-                w.assets.value,
-                w.scenario.doctrine,
-                w.weapons_status,
-                held_by_others(fdcs, f_idx) if len(fdcs) > 1 else None,
-                scr.view(t_s, k, changed),
-            )
-            shots = res.shots
-        for row in changed.tolist() if changed.size else ():
-            obj = int(tracks.truth_idx[row])
-            w.events.add(
-                t_s,
-                "track_identified",
-                track_name(tracks.track_id[row]),
-                w.air.name[obj] if obj >= 0 else "clutter",
-                tracks.x[row, :3],
-                ID_NAMES[tracks.ident[row]],
-            )
+            shots = _decide(w, f_idx, t_s, scr.view(t_s, k, changed)).shots
+        _identified(w, tracks, changed, t_s)
         changed = _NO_ROWS  # the first unit reports the identification changes
         for shot in shots:
             _launch(w, f_idx, shot, t_s)
+
+
+def _reloads(w: World, fdc, t_s: float) -> bool:
+    """Service this unit's reloads if any is left or under way (events for those
+    done); whether there was any to service."""
+    if not _may_reload(w, fdc.launcher_idx):
+        return False
+    for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
+        w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
+    return True
+
+
+def _kill_assessments(w: World, fdc, t_s: float) -> None:
+    """The unit's kill assessments that are due, as events."""
+    if not fdc.engagements:
+        return
+    for tid, survived in assess_kills(fdc, t_s):
+        row = fdc.tracks.row_of(tid)
+        w.events.add(
+            t_s,
+            "kill_assessment",
+            track_name(tid),
+            fdc.name,
+            fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
+            "survived" if survived else "killed",
+        )
+
+
+def _decide(w: World, f_idx: int, t_s: float, view: PictureView):
+    """``decide`` for unit ``f_idx`` on the World's picture ``view``."""
+    fdcs = w.fdcs
+    return decide(
+        fdcs[f_idx],
+        w.frame,
+        t_s,
+        w.launchers,
+        w.planning,
+        w.assets.pos_enu_m,
+        w.assets.radius_m,
+        w.assets.value,
+        w.scenario.doctrine,
+        w.weapons_status,
+        held_by_others(fdcs, f_idx) if len(fdcs) > 1 else None,
+        view,
+    )
+
+
+def _identified(w: World, tracks, rows: np.ndarray, t_s: float) -> None:
+    """``track_identified`` events of picture rows whose identity changed."""
+    for row in rows.tolist() if rows.size else ():
+        obj = int(tracks.truth_idx[row])
+        w.events.add(
+            t_s,
+            "track_identified",
+            track_name(tracks.track_id[row]),
+            w.air.name[obj] if obj >= 0 else "clutter",
+            tracks.x[row, :3],
+            ID_NAMES[tracks.ident[row]],
+        )
 
 
 _NO_ROWS = np.zeros(0, np.intp)
@@ -553,19 +576,9 @@ def fdc_stage_reference(w: World, t_s: float) -> None:
         # launcher per step, then each unit's own only if some reload is left or under way.
         if any_reload is None:
             any_reload = _may_reload(w, slice(None))
-        if any_reload and _may_reload(w, fdc.launcher_idx):
-            for L in service_reloads(w.launchers, t_s, fdc.launcher_idx):
-                w.events.add(t_s, "reload", w.launchers.name[L], "", w.launchers.pos_enu_m[L])
-        for tid, survived in assess_kills(fdc, t_s):
-            row = fdc.tracks.row_of(tid)
-            w.events.add(
-                t_s,
-                "kill_assessment",
-                track_name(tid),
-                fdc.name,
-                fdc.tracks.x[row, :3] if row >= 0 else np.full(3, np.nan),
-                "survived" if survived else "killed",
-            )
+        if any_reload:
+            _reloads(w, fdc, t_s)
+        _kill_assessments(w, fdc, t_s)
         key = (id(fdc.tracks), fdc.params.iff_reply_window)
         view = views.get(key)
         if view is None:
@@ -581,30 +594,8 @@ def fdc_stage_reference(w: World, t_s: float) -> None:
             )
         else:
             view = view.seen_again()
-        res = decide(
-            fdc,
-            w.frame,
-            t_s,
-            w.launchers,
-            w.planning,
-            w.assets.pos_enu_m,
-            w.assets.radius_m,
-            w.assets.value,
-            w.scenario.doctrine,
-            w.weapons_status,
-            held_by_others(w.fdcs, f_idx) if len(w.fdcs) > 1 else None,
-            view,
-        )
-        for row in res.ident_changed:
-            obj = int(fdc.tracks.truth_idx[row])
-            w.events.add(
-                t_s,
-                "track_identified",
-                track_name(fdc.tracks.track_id[row]),
-                w.air.name[obj] if obj >= 0 else "clutter",
-                fdc.tracks.x[row, :3],
-                ID_NAMES[fdc.tracks.ident[row]],
-            )
+        res = _decide(w, f_idx, t_s, view)
+        _identified(w, fdc.tracks, res.ident_changed, t_s)
         for shot in res.shots:
             _launch(w, f_idx, shot, t_s)
 
