@@ -778,6 +778,38 @@ def _cycle_reach(
     return reach if found else None
 
 
+_MAY_REACH, _NO_TABLES = 1, 2  # _type_reach's answers besides 0 (cannot reach)
+
+
+@jit
+def _eligible(j, allowed, ident, asset_idx, rows, born_s, now_s, detect_s):  # pragma: no cover
+    """Whether view track ``j`` may be engaged at all: its identity is allowed, it
+    threatens an asset, and it was detected at least ``detect_s`` before ``now_s``."""
+    return allowed[ident[j]] and asset_idx[j] >= 0 and now_s - born_s[rows[j]] >= detect_s
+
+
+@jit
+def _type_reach(
+    l_pos, has, pos, vel, t_asset, j, k, radius, reach_m, height_m, n_bins, n_height,
+    t_max_s, max_speed, seeker_m, col,
+):  # pragma: no cover - compiled  # fmt: skip
+    """Whether type ``k`` on the ready launchers (``l_pos``, ``has``) may reach view
+    track ``j``: ``_MAY_REACH`` where the fly-out tables say it may
+    (``target_may_reach``), ``_NO_TABLES`` where the type has no tables and a ready
+    launcher holds it (left to the full computation), 0 otherwise."""
+    if n_height[k] < 2:
+        for a in range(has.shape[0]):
+            if has[a, k]:
+                return _NO_TABLES
+        return 0
+    if target_may_reach(
+        l_pos, has, pos, vel, t_asset, j, k, radius, reach_m, height_m, n_bins, n_height,
+        t_max_s, max_speed, seeker_m, col,
+    ):  # fmt: skip
+        return _MAY_REACH
+    return 0
+
+
 @jit
 def _cycle_reach_kernel(
     ident,
@@ -815,11 +847,11 @@ def _cycle_reach_kernel(
     for j in range(rows.shape[0]):
         for k in range(n_k):
             reach[k, j] = False
-        if n_ready == 0 or not allowed[ident[j]] or asset_idx[j] < 0:
+        if n_ready == 0:
+            continue
+        if not _eligible(j, allowed, ident, asset_idx, rows, born_s, now_s, detect_s):
             continue
         r = rows[j]
-        if not now_s - born_s[r] >= detect_s:
-            continue
         held = False
         for tid in blocked:
             if track_id[r] == tid:
@@ -827,29 +859,10 @@ def _cycle_reach_kernel(
         if held:
             continue
         for k in range(n_k):
-            if n_height[k] < 2:  # no tables: leave it to the full computation
-                for a in range(n_ready):
-                    if has[a, k]:
-                        reach[k, j] = True
-            else:
-                reach[k, j] = target_may_reach(
-                    l_pos,
-                    has,
-                    pos,
-                    vel,
-                    t_asset,
-                    j,
-                    k,
-                    radius,
-                    reach_m,
-                    height_m,
-                    n_bins,
-                    n_height,
-                    t_max_s,
-                    max_speed,
-                    seeker_m,
-                    col,
-                )
+            reach[k, j] = _type_reach(
+                l_pos, has, pos, vel, t_asset, j, k, radius, reach_m, height_m, n_bins,
+                n_height, t_max_s, max_speed, seeker_m, col,
+            ) > 0  # fmt: skip
             found = found or reach[k, j]
     return found
 
@@ -1044,33 +1057,13 @@ def cycle_screen_kernel(
             continue
         col = np.empty(n_ready, dtype=np.bool_)
         for j in range(k):
-            if not allowed[ident[j]] or asset_idx[j] < 0:
-                continue
-            if not now_s - born_s[rows[j]] >= detect_s[f]:
+            if not _eligible(j, allowed, ident, asset_idx, rows, born_s, now_s, detect_s[f]):
                 continue
             for kk in range(n_k):
-                if n_height[kk] < 2:
-                    for a in range(n_ready):
-                        if has[a, kk]:
-                            may_shoot[f] = True
-                elif target_may_reach(
-                    l_pos,
-                    has,
-                    pos,
-                    vel,
-                    t_asset,
-                    j,
-                    kk,
-                    radius,
-                    reach_m,
-                    height_m,
-                    n_bins,
-                    n_height,
-                    t_max_s,
-                    max_speed,
-                    seeker_m,
-                    col,
-                ):
+                if _type_reach(
+                    l_pos, has, pos, vel, t_asset, j, kk, radius, reach_m, height_m, n_bins,
+                    n_height, t_max_s, max_speed, seeker_m, col,
+                ):  # fmt: skip
                     may_shoot[f] = True
                 if may_shoot[f]:
                     break
@@ -1131,34 +1124,17 @@ def accept_screen_kernel(
     cand = np.zeros((n_k, k_view), dtype=np.bool_)
     col = np.empty(n_ready, dtype=np.bool_)
     for j in range(k_view):
-        if not allowed[ident[j]] or asset_idx[j] < 0:
-            continue
-        if not now_s - born_s[rows[j]] >= detect_s:
+        if not _eligible(j, allowed, ident, asset_idx, rows, born_s, now_s, detect_s):
             continue
         for kk in range(n_k):
-            if n_height[kk] < 2:
-                for a in range(n_ready):
-                    if has[a, kk]:
-                        acceptable[j] = True
+            code = _type_reach(
+                l_pos, has, pos, vel, t_asset, j, kk, radius, reach_m, height_m, n_bins,
+                n_height, t_max_s, max_speed, seeker_m, col,
+            )  # fmt: skip
+            if code == _NO_TABLES:  # accepted as the full computation would
+                acceptable[j] = True
             else:
-                cand[kk, j] = target_may_reach(
-                    l_pos,
-                    has,
-                    pos,
-                    vel,
-                    t_asset,
-                    j,
-                    kk,
-                    radius,
-                    reach_m,
-                    height_m,
-                    n_bins,
-                    n_height,
-                    t_max_s,
-                    max_speed,
-                    seeker_m,
-                    col,
-                )
+                cand[kk, j] = code == _MAY_REACH
     for kk in range(n_k):
         n_t = 0
         for j in range(k_view):
