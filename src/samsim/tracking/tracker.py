@@ -159,6 +159,20 @@ class Measurements:
     def n(self) -> int:
         return len(self.time_s)
 
+    def kernel_columns(self) -> tuple[NDArray, ...]:
+        """The batch's arrays, contiguous and typed, in the parameter order of the
+        compiled tracker step (``_step_kernels.step_batch``)."""
+        f8 = np.float64
+        return (
+            np.ascontiguousarray(self.time_s, dtype=f8),
+            np.ascontiguousarray(self.z, dtype=f8),
+            np.ascontiguousarray(self.sensor_pos_m, dtype=f8),
+            np.ascontiguousarray(self.sensor_axes, dtype=f8),
+            np.ascontiguousarray(self.sigma, dtype=f8),
+            np.ascontiguousarray(self.iff, dtype=np.int8),
+            np.ascontiguousarray(self.truth_idx, dtype=np.int64),
+        )
+
     def angles_only(self) -> NDArray[np.bool_]:
         """(k,) rows without a range."""
         return np.isnan(self.z[:, 0])
@@ -390,13 +404,7 @@ def _step_compiled(
         float(now_s),
         next_id,
         *t.kernel_columns(),
-        np.ascontiguousarray(meas.time_s, dtype=np.float64),
-        np.ascontiguousarray(meas.z, dtype=np.float64),
-        np.ascontiguousarray(meas.sensor_pos_m, dtype=np.float64),
-        np.ascontiguousarray(meas.sensor_axes, dtype=np.float64),
-        np.ascontiguousarray(meas.sigma, dtype=np.float64),
-        np.ascontiguousarray(meas.iff, dtype=np.int8),
-        np.ascontiguousarray(meas.truth_idx, dtype=np.int64),
+        *meas.kernel_columns(),
         fp,
         ip,
         COMPILED_GROUP_MAX,
@@ -427,13 +435,7 @@ def _step_groups_compiled(
     created: list[NDArray[np.intp]] = []
     angles = meas.angles_only()
     lam = np.full(meas.n, params.clutter_density)
-    mtime = np.ascontiguousarray(meas.time_s, dtype=np.float64)
-    z = np.ascontiguousarray(meas.z, dtype=np.float64)
-    spos = np.ascontiguousarray(meas.sensor_pos_m, dtype=np.float64)
-    axes = np.ascontiguousarray(meas.sensor_axes, dtype=np.float64)
-    sigma = np.ascontiguousarray(meas.sigma, dtype=np.float64)
-    miff = np.ascontiguousarray(meas.iff, dtype=np.int8)
-    mtruth = np.ascontiguousarray(meas.truth_idx, dtype=np.int64)
+    mtime, z, spos, axes, sigma, miff, mtruth = meas.kernel_columns()
     mpos = None
     for group in _sensor_groups(meas, angles):
         if angles[group[0]]:
