@@ -766,13 +766,7 @@ def _cycle_reach(
         np.ascontiguousarray(view.pos),
         np.ascontiguousarray(view.vel),
         float(radius_m),
-        tables.reach_m,
-        tables.height_m,
-        tables.n_bins,
-        tables.n_height,
-        tables.t_max_s,
-        tables.max_target_speed_mps,
-        tables.seeker_m,
+        *tables.kernel_columns(),
         reach,
     )
     return reach if found else None

@@ -687,6 +687,14 @@ class ReachTables:
     max_target_speed_mps: NDArray[np.float64]  # (K,)
     seeker_m: NDArray[np.float64]  # (K,)
 
+    def kernel_columns(self) -> tuple[NDArray, ...]:
+        """The stacked limits in the parameter order of the compiled reach tests
+        (``target_may_reach``, ``_reach_kernel`` and the FDC screens)."""
+        return (
+            self.reach_m, self.height_m, self.n_bins, self.n_height, self.t_max_s,
+            self.max_target_speed_mps, self.seeker_m,
+        )  # fmt: skip
+
     @classmethod
     def of(cls, flyouts: tuple[FlyoutSet | None, ...]) -> ReachTables:
         """Stacked limits of each type's fly-out set (None: a type without tables)."""
@@ -916,13 +924,7 @@ def may_intercept_types(
         np.ascontiguousarray(target_vel_mps, dtype=np.float64),
         np.ascontiguousarray(t_asset),
         float(radius_m),
-        tables.reach_m,
-        tables.height_m,
-        tables.n_bins,
-        tables.n_height,
-        tables.t_max_s,
-        tables.max_target_speed_mps,
-        tables.seeker_m,
+        *tables.kernel_columns(),
         out,
     )
     return out
