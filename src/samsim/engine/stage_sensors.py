@@ -38,7 +38,7 @@ from samsim.sensors.visibility import refraction_per_m2, visible_pairs
 from samsim.tracking import Measurements, TrackerParams, TrackTable
 from samsim.tracking import step as track_step
 from samsim.tracking._step_kernels import DONE, FREE, _pairwise_sum, rows_holding, step_batch
-from samsim.tracking.tracker import COMPILED_GROUP_MAX, _compiled_params, _step_groups_compiled
+from samsim.tracking.tracker import COMPILED_GROUP_MAX, _compiled_params
 from samsim.world import World
 
 # Global nearest neighbour throughout: the engine's false alarms (at the catalog
@@ -227,10 +227,7 @@ def _track(w: World, batch: _Batch, t1_s: float, handed_back: bool = False) -> N
     picture = w.picture
     air = w.air
     looked = _looked(picture, batch.looked_ids)
-    if handed_back and TRACKER.association == "gnn" and TRACKER.backend == "numba":
-        res = _step_groups_compiled(picture, batch.meas, looked, t1_s, TRACKER)
-    else:
-        res = track_step(picture, batch.meas, looked, t1_s, TRACKER)
+    res = track_step(picture, batch.meas, looked, t1_s, TRACKER, whole_batch=not handed_back)
     for row in res.confirmed:
         obj = int(picture.truth_idx[row])
         w.events.add(

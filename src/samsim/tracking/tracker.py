@@ -230,6 +230,7 @@ def step(
     looked: NDArray[np.bool_],
     now_s: float,
     params: TrackerParams,
+    whole_batch: bool = True,
 ) -> StepResult:
     """Process one batch of measurements.
 
@@ -241,6 +242,9 @@ def step(
         without an update is a miss)
     now_s : time of the batch end, used for coasting deletion
     params : tuning
+    whole_batch : False when the caller knows the one-call compiled step
+        (``_step_kernels.step_batch``) would hand this batch back on this table
+        (it just did): it goes straight to the step by groups. Same result.
 
     Returns
     -------
@@ -248,7 +252,7 @@ def step(
     (and last truth labels) of the tracks deleted.
     """
     if params.association == "gnn" and params.backend == "numba":
-        return _step_compiled(table, meas, looked, now_s, params)
+        return _step_compiled(table, meas, looked, now_s, params, whole_batch)
     return _step_arrays(table, meas, looked, now_s, params)
 
 
@@ -383,6 +387,7 @@ def _step_compiled(
     looked: NDArray[np.bool_],
     now_s: float,
     params: TrackerParams,
+    whole_batch: bool = True,
 ) -> StepResult:
     """:func:`step` for GNN and the numba backend.
 
@@ -398,6 +403,8 @@ def _step_compiled(
         seen = np.zeros(cap, dtype=bool)
         seen[: min(len(looked), cap)] = looked[:cap]
         looked = seen
+    if not whole_batch:
+        return _step_groups_compiled(table, meas, looked, now_s, params)
     next_id = np.array([t.next_id], np.int64)
     code, updated, created, confirmed, deleted_ids, deleted_truth = _step_kernels.step_batch(
         np.ascontiguousarray(looked),
