@@ -33,7 +33,7 @@ from numba import types
 from numba.extending import intrinsic
 
 from samsim._jit import jit
-from samsim.tracking._kernels import pair_terms, update_rows
+from samsim.tracking._kernels import gated_pair_terms, pair_terms, update_rows
 
 FREE, TENTATIVE, CONFIRMED = 0, 1, 2
 BIG_COST = 1e6
@@ -467,7 +467,7 @@ def gate(
     cols = np.empty(npair, np.int64)
     for k in range(npair):
         cols[k] = group[local[k]]
-    c, xp, Pp, nu, S, Si, PHt, d2m, ll = pair_terms(
+    ok, c, xp, Pp, nu, S, Si, PHt, _d2, ll = gated_pair_terms(
         rows,
         cols,
         mode_prob,
@@ -486,21 +486,16 @@ def gate(
         fp[P_Q_CV],
         fp[P_Q_CT],
         fp[P_Q_TURN],
+        fp[P_GATE],
     )
-    ok = np.empty(npair, np.int64)
-    nok = 0
+    nok = ok.size
     explained = np.zeros(ng, np.bool_)
-    for k in range(npair):
-        a, b = d2m[k, 0], d2m[k, 1]
-        if a == a and b == b and min(a, b) < fp[P_GATE]:
-            ok[nok] = k
-            nok += 1
-            if status[rows[k]] == CONFIRMED:
-                explained[local[k]] = True
-    ok = ok[:nok]
+    for q in range(nok):
+        if status[rows[ok[q]]] == CONFIRMED:
+            explained[local[ok[q]]] = True
     cost = np.empty(nok)
-    for k in range(nok):
-        cost[k] = -2.0 * _mixture(ll[ok[k]], c[ok[k]])
+    for q in range(nok):
+        cost[q] = -2.0 * _mixture(ll[q], c[q])
     # Conflict-free: every gated track and every gated row in one pair only.
     deg_r = np.zeros(cap, np.int64)
     deg_c = np.zeros(ng, np.int64)
@@ -523,14 +518,14 @@ def gate(
         _take1(rows, ok),
         _take1(cols, ok),
         _take1(local, ok),
-        _take2(c, ok),
-        _take3(xp, ok),
-        _take4(Pp, ok),
-        _take3(nu, ok),
-        _take4(S, ok),
-        _take4(Si, ok),
-        _take4(PHt, ok),
-        _take2(ll, ok),
+        c,
+        xp,
+        Pp,
+        nu,
+        S,
+        Si,
+        PHt,
+        ll,
         cost,
         explained,
         conflict,
