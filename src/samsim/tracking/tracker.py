@@ -8,7 +8,9 @@ three stages:
 
 1. *Established* tracks (velocity known): a KD-tree over the measurements'
    ENU positions finds candidate pairs within a radius from each track's
-   predicted position and covariance; every pair is then predicted by the IMM
+   predicted position, sized per pair from the track's IMM modes and
+   covariance, the turn rate's uncertainty, the return's noise and its time
+   (``_step_kernels.COARSE_SCALE``); every pair is then predicted by the IMM
    to the measurement's own time (a rotating radar stamps each detection when
    the beam passed) and gated on the chi-square Mahalanobis distance in
    (range, azimuth, elevation). Global nearest neighbour (the default) picks
@@ -850,6 +852,67 @@ def _radius_terms(table: TrackTable, live: NDArray[np.intp], t_ref: float, sprea
     return dt, pos_var + vel_var * dt**2, speed, turn
 
 
+def _coarse_track_terms(table: TrackTable, live: NDArray[np.intp]) -> tuple[NDArray, ...]:
+    """``_step_kernels.coarse_track_terms`` of the rows ``live``, as arrays (k,)."""
+    x, xm, Pm = table.x[live], table.xm[live], table.Pm[live]
+    e = xm[:, :, :3] - x[:, None, :3]
+    w = xm[:, :, 3:6] - x[:, None, 3:6]
+    dp = np.sqrt((e[..., 0] * e[..., 0] + e[..., 1] * e[..., 1]) + e[..., 2] * e[..., 2]).max(1)
+    dv = np.sqrt((w[..., 0] * w[..., 0] + w[..., 1] * w[..., 1]) + w[..., 2] * w[..., 2]).max(1)
+    pv = ((Pm[:, :, 0, 0] + Pm[:, :, 1, 1]) + Pm[:, :, 2, 2]).max(1)
+    vv = ((Pm[:, :, 3, 3] + Pm[:, :, 4, 4]) + Pm[:, :, 5, 5]).max(1)
+    om = np.abs(xm[:, :, 6]).max(1)
+    ow2 = Pm[:, :, 6, 6].max(1)
+    speed = np.sqrt((x[:, 3] * x[:, 3] + x[:, 4] * x[:, 4]) + x[:, 5] * x[:, 5])
+    return pv + dp * dp, vv + dv * dv, dp, dv, speed + dv, om, ow2
+
+
+def _coarse_pairs(
+    table: TrackTable,
+    live: NDArray[np.intp],
+    meas: Measurements,
+    group: NDArray[np.intp],
+    t_ref: float,
+    spread: float,
+    params: TrackerParams,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Candidate (track row, index into ``group``) pairs of the coarse gate
+    (``_step_kernels.COARSE_SCALE``): each track's position moved to the return's
+    own time within the pair's own radius, sorted by track then return.
+
+    A KD-tree query with each track's largest radius over the batch (its time
+    spread and largest noise) finds a superset, which the pair's own radius
+    then filters; ``_step_kernels.gate`` does the same in one compiled call.
+    """
+    sk = _step_kernels
+    q = max(params.q_cv_m2ps3, params.q_ct_m2ps3)
+    sqrt_gate = math.sqrt(params.gate_chi2)
+    sig = meas.sigma[group]
+    rtr = sk.meas_trace.py_func(meas.z[group, 0], sig[:, 0], sig[:, 1], sig[:, 2])
+    pv, vv, dp, dv, sp, om, ow2 = _coarse_track_terms(table, live)
+    speed = sp - dv
+    adt = np.abs(t_ref - table.time_s[live]) + spread
+    rtr_max = float(np.max(rtr))
+    radius = (
+        sk.coarse_radius.py_func(adt, rtr_max, pv, vv, dp, dv, sp, om, ow2, sqrt_gate, q)
+        + speed * spread
+        + 1.0
+    )
+    mpos = meas.positions_enu()[group]
+    i, local = ball_pairs(table.position_at(live, t_ref), radius, mpos)
+    r = live[i]
+    dt = meas.time_s[group[local]] - table.time_s[r]
+    rad = sk.coarse_radius.py_func(
+        np.abs(dt), rtr[local], pv[i], vv[i], dp[i], dv[i], sp[i], om[i], ow2[i], sqrt_gate, q
+    )
+    x = table.x[r]
+    d0 = (x[:, 0] + x[:, 3] * dt) - mpos[local, 0]
+    d1 = (x[:, 1] + x[:, 4] * dt) - mpos[local, 1]
+    d2 = (x[:, 2] + x[:, 5] * dt) - mpos[local, 2]
+    keep = (d0 * d0 + d1 * d1) + d2 * d2 <= rad * rad
+    return r[keep], local[keep]
+
+
 def _update_established(
     table: TrackTable,
     meas: Measurements,
@@ -872,18 +935,7 @@ def _update_established(
     t = meas.time_s[group]
     t_ref = float(t.mean())
     spread = float(np.max(np.abs(t - t_ref)))
-    dt, pos_var, speed, turn = _radius_terms(table, live, t_ref, spread)
-    q = max(params.q_cv_m2ps3, params.q_ct_m2ps3)
-    sig = meas.sigma[group]
-    meas_var = float(np.max(sig[:, 0] ** 2 + (meas.z[group, 0] * sig[:, 1:].max(axis=1)) ** 2))
-    radius = (
-        math.sqrt(params.gate_chi2) * np.sqrt(pos_var + q * dt**3 + meas_var)
-        + speed * spread
-        + turn
-        + 50.0
-    )
-    i, local = ball_pairs(table.position_at(live, t_ref), radius, meas.positions_enu()[group])
-    rows = live[i]
+    rows, local = _coarse_pairs(table, live, meas, group, t_ref, spread, params)
     if rows.size == 0:
         lam[group] = _clutter_density(meas, group, np.ones(group.size, bool), params)
         return np.zeros(0, np.intp), used, in_gate
