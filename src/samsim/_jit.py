@@ -117,6 +117,6 @@ def _install_locators() -> None:
 
 _install_locators()
 
-jit = njit(cache=True, fastmath=False, nogil=True)
+jit = njit(cache=True, fastmath=False, nogil=True, error_model="numpy")
 
 __all__ = ["PACKAGE_DIR", "STAMPED_ROOTS", "import_closure", "jit", "source_stamp"]
