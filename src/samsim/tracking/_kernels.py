@@ -603,7 +603,8 @@ def gated_pair_terms(
 
     The same numbers as :func:`pair_terms` followed by a selection. The pairs
     that fail, most of the candidates in a dense raid, stop after the terms the
-    gate needs (:func:`_pair_into`) and leave nothing to copy back.
+    gate needs (:func:`_pair_into`) and leave nothing to copy back: the outputs are
+    views of the first rows.
     """
     n = rows.size
     d = 2 if angles else 3
@@ -625,17 +626,18 @@ def gated_pair_terms(
             )
             ok[nok] = k
             nok += 1
+    # Leading slices of C arrays stay C-contiguous views: nothing to copy.
     return (
-        ok[:nok].copy(),
-        c[:nok].copy(),
-        xp[:nok].copy(),
-        Pp[:nok].copy(),
-        nu[:nok].copy(),
-        S[:nok].copy(),
-        Si[:nok].copy(),
-        PHt[:nok].copy(),
-        d2[:nok].copy(),
-        ll[:nok].copy(),
+        ok[:nok],
+        c[:nok],
+        xp[:nok],
+        Pp[:nok],
+        nu[:nok],
+        S[:nok],
+        Si[:nok],
+        PHt[:nok],
+        d2[:nok],
+        ll[:nok],
     )
 
 
