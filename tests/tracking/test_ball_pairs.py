@@ -50,3 +50,19 @@ def test_window_pairs_equal_all_pairs(seed):
     np.testing.assert_array_equal(i, ri)
     np.testing.assert_array_equal(j, rj)
     assert 7 in i[j == kt - 1]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dense_cluster_pairs_equal_all_pairs(seed):
+    # A raid's worth of tracks and returns inside a few kilometres: every point's
+    # east window holds most targets (the marked walk in target order).
+    rng = np.random.default_rng(100 + seed)
+    kp, kt = 380, 290
+    points = rng.uniform(-3e3, 3e3, (kp, 3))
+    targets = rng.uniform(-3e3, 3e3, (kt, 3))
+    radius = rng.uniform(200.0, 2500.0, kp)
+    i, j = sk._ball_pairs(points, radius, targets)
+    ri, rj = _all_pairs(points, radius, targets)
+    assert ri.size > 10 * kp
+    np.testing.assert_array_equal(i, ri)
+    np.testing.assert_array_equal(j, rj)

@@ -374,6 +374,7 @@ def _ball_pairs(points, radius, targets):
     for q in range(n_fin):
         east_sorted[q] = east[by_east[q]]
     cand = np.empty(n_fin, np.int64)
+    mark = np.zeros(kt, np.bool_)
     for i in range(kp):
         top = radius[i]
         px = points[i, 0]
@@ -385,11 +386,27 @@ def _ball_pairs(points, radius, targets):
         lo = np.searchsorted(east_sorted, px - reach, side="left")
         hi = np.searchsorted(east_sorted, px + reach, side="right")
         m = hi - lo
-        for q in range(m):
-            cand[q] = fin[by_east[lo + q]]
-        picked = np.sort(cand[:m])
-        for q in range(m):
-            j = picked[q]
+        wide = m * 16 > kt
+        if wide:
+            # A wide window (a dense raid): mark it and walk the targets in order,
+            # cheaper than sorting it; the same pairs in the same order.
+            for q in range(m):
+                mark[fin[by_east[lo + q]]] = True
+            picked = cand[:0]
+            walk = kt
+        else:
+            for q in range(m):
+                cand[q] = fin[by_east[lo + q]]
+            picked = np.sort(cand[:m])
+            walk = m
+        for q in range(walk):
+            if wide:
+                if not mark[q]:
+                    continue
+                mark[q] = False
+                j = q
+            else:
+                j = picked[q]
             d0 = points[i, 0] - targets[j, 0]
             d1 = points[i, 1] - targets[j, 1]
             d2 = points[i, 2] - targets[j, 2]
