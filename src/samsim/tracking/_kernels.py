@@ -362,32 +362,15 @@ def _pair_into(
             nu_out[k, m, a] = z[j, a + off] - zp[a + off]
         az = 1 - off
         nu_out[k, m, az] = (nu_out[k, m, az] + math.pi) % TWO_PI - math.pi
-        # Closed-form inverse and log-determinant.
+        # Closed-form inverse and log-determinant (radar rows took _radar_terms).
         Sk = S_out[k, m]
         Si = Si_out[k, m]
-        if d == 2:
-            det = Sk[0, 0] * Sk[1, 1] - Sk[0, 1] * Sk[0, 1]
-            det = max(det, 1e-300)
-            Si[0, 0] = Sk[1, 1] / det
-            Si[1, 1] = Sk[0, 0] / det
-            Si[0, 1] = -Sk[0, 1] / det
-            Si[1, 0] = Si[0, 1]
-        else:
-            a0, b0, c0 = Sk[0, 0], Sk[0, 1], Sk[0, 2]
-            e0, f0, i0 = Sk[1, 1], Sk[1, 2], Sk[2, 2]
-            A = e0 * i0 - f0 * f0
-            B = c0 * f0 - b0 * i0
-            C = b0 * f0 - c0 * e0
-            det = max(a0 * A + b0 * B + c0 * C, 1e-300)
-            Si[0, 0] = A / det
-            Si[0, 1] = B / det
-            Si[1, 0] = B / det
-            Si[0, 2] = C / det
-            Si[2, 0] = C / det
-            Si[1, 1] = (a0 * i0 - c0 * c0) / det
-            Si[1, 2] = (b0 * c0 - a0 * f0) / det
-            Si[2, 1] = Si[1, 2]
-            Si[2, 2] = (a0 * e0 - b0 * b0) / det
+        det = Sk[0, 0] * Sk[1, 1] - Sk[0, 1] * Sk[0, 1]
+        det = max(det, 1e-300)
+        Si[0, 0] = Sk[1, 1] / det
+        Si[1, 1] = Sk[0, 0] / det
+        Si[0, 1] = -Sk[0, 1] / det
+        Si[1, 0] = Si[0, 1]
         q = 0.0
         for a in range(d):
             for b in range(d):
@@ -558,21 +541,11 @@ def pair_terms(
     S, S_inv (k, M, d, d), PHt (k, M, NX, d), d2 (k, M), loglik (k, M) with
     d = 2 for angles-only rows and 3 for radar rows.
     """
-    n = rows.size
-    d = 2 if angles else 3
-    out = _pair_outputs(n, d)
-    scratch = _pair_scratch()
-    xp, Pp, PHt, d2, ll = out[1], out[2], out[6], out[7], out[8]
-    for k in range(n):
-        r, j = rows[k], cols[k]
-        _pair_into(
-            k, r, j, mode_prob, xm, Pm, track_time, meas_time, z, sensor_pos, axes, sigma, angles,
-            use_imm, tau0, tau1, q_cv, q_ct, q_turn, scratch, *out,
-        )  # fmt: skip
-        _pair_rest(
-            k, r, j, angles, q_ct, q_turn, track_time, meas_time, scratch, xp, Pp, PHt, d2, ll
-        )
-    return out
+    out = _pair_loop(
+        rows, cols, mode_prob, xm, Pm, track_time, meas_time, z, sensor_pos, axes, sigma, angles,
+        use_imm, tau0, tau1, q_cv, q_ct, q_turn, math.inf, True,
+    )  # fmt: skip
+    return out[1:]
 
 
 @jit
@@ -606,6 +579,36 @@ def gated_pair_terms(
     gate needs (:func:`_pair_into`) and leave nothing to copy back: the outputs are
     views of the first rows.
     """
+    return _pair_loop(
+        rows, cols, mode_prob, xm, Pm, track_time, meas_time, z, sensor_pos, axes, sigma, angles,
+        use_imm, tau0, tau1, q_cv, q_ct, q_turn, gate_d2, False,
+    )  # fmt: skip
+
+
+@jit
+def _pair_loop(
+    rows,
+    cols,
+    mode_prob,
+    xm,
+    Pm,
+    track_time,
+    meas_time,
+    z,
+    sensor_pos,
+    axes,
+    sigma,
+    angles,
+    use_imm,
+    tau0,
+    tau1,
+    q_cv,
+    q_ct,
+    q_turn,
+    gate_d2,
+    keep_all,
+):
+    """The loop of :func:`pair_terms` (``keep_all``) and :func:`gated_pair_terms`."""
     n = rows.size
     d = 2 if angles else 3
     out = _pair_outputs(n, d)
@@ -620,7 +623,7 @@ def gated_pair_terms(
             angles, use_imm, tau0, tau1, q_cv, q_ct, q_turn, scratch, *out,
         )  # fmt: skip
         a, b = d2[nok, 0], d2[nok, 1]
-        if a == a and b == b and min(a, b) < gate_d2:
+        if keep_all or (a == a and b == b and min(a, b) < gate_d2):
             _pair_rest(
                 nok, r, j, angles, q_ct, q_turn, track_time, meas_time, scratch, xp, Pp, PHt, d2, ll
             )
